@@ -1,0 +1,30 @@
+export {
+  createSessionLimiter,
+  SessionLimiter,
+  type InvalidSession,
+  type InvalidSessionCode,
+  type OpenInput,
+  type OpenResult,
+  type PruneResult,
+  type RevokeAllOptions,
+  type RevokeOptions,
+  type SessionLimiterOptions,
+  type ValidateResult,
+  type WatchListener,
+} from './limiter.js';
+export type { EvictionOrder, LimitAction, Policy, PolicySource, ResolvedPolicy } from './policy.js';
+export { type Duration, parseDuration } from './duration.js';
+export { type DeviceInfo, type DeviceInput, type DeviceKind, describeDevice } from './device.js';
+export { SessionLimiterError, type SessionLimiterErrorCode } from './errors.js';
+export type { SessionEndedEvent, SessionLimiterEventName, SessionLimiterEvents } from './events.js';
+export { describeSessionEnd } from './messages.js';
+export type {
+  JsonValue,
+  SessionEnd,
+  SessionEnded,
+  SessionInfo,
+  SessionRecord,
+  TombstoneRecord,
+} from './session.js';
+export type { FoundRecord, PushHandlers, SessionStore, UserChange, UserSnapshot } from './store.js';
+export { MemoryStore } from './stores/memory.js';

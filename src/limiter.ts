@@ -1,0 +1,789 @@
+import { type DeviceInput, describeDevice } from './device.js';
+import { type Duration, parseDuration } from './duration.js';
+import {
+  SessionLimiterError,
+  argumentError,
+  configError,
+  describeValue,
+  storeUnavailable,
+} from './errors.js';
+import {
+  Emitter,
+  type SessionLimiterEventName,
+  type SessionLimiterEvents,
+  eventForReason,
+} from './events.js';
+import { KeyedMutex } from './mutex.js';
+import { planOpen, sortForDisplay } from './plan.js';
+import { type PolicySource, type ResolvedPolicy, resolvePolicy } from './policy.js';
+import {
+  END_REASONS,
+  type JsonValue,
+  type SessionEnd,
+  type SessionEnded,
+  type SessionInfo,
+  type SessionRecord,
+  type TombstoneRecord,
+  expiryOf,
+  expiryReason,
+  toSessionInfo,
+} from './session.js';
+import type { FoundRecord, SessionStore, UserChange, UserSnapshot } from './store.js';
+import { MemoryStore } from './stores/memory.js';
+import { isSessionId, newSessionId, newToken, parseToken, secretMatches } from './token.js';
+
+/**
+ * Options of {@link createSessionLimiter}.
+ *
+ * @example
+ * ```ts
+ * const options: SessionLimiterOptions<User> = {
+ *   store: new SqliteStore({ database: 'sessions.db' }),
+ *   policy: (user) => (user.role === 'staff' ? { max: 1 } : { max: Infinity }),
+ *   idleTimeout: '30m',
+ *   absoluteTimeout: '12h',
+ * };
+ * ```
+ */
+export interface SessionLimiterOptions<TUser = unknown> {
+  /** Where sessions live. Default: a new {@link MemoryStore} (one process only). */
+  store?: SessionStore;
+  /** A policy for everyone, or a function of the user. Default: `{ max: Infinity }`. */
+  policy?: PolicySource<TUser>;
+  /** Idle timeout for policies that set none. Default `'30m'`; `Infinity` for none. */
+  idleTimeout?: Duration;
+  /** Absolute timeout for policies that set none. Default `'12h'`; `Infinity` for none. */
+  absoluteTimeout?: Duration;
+  /**
+   * How often `validate` writes a session's last-seen time: at most once per this interval
+   * (and at least four times per idle timeout). Default `'1m'`. Idle timeouts are exact to it,
+   * and never late.
+   */
+  touchInterval?: Duration;
+  /** How long an ended session's reason is kept for the signed-out device. Default `'7d'`. */
+  tombstoneTtl?: Duration;
+  /** How often lapsed sessions and old tombstones are swept. Default `'5m'`; `false` for never. */
+  pruneInterval?: Duration | false;
+  /** The clock, in epoch milliseconds. Default `Date.now`. Tests pass a fake one. */
+  now?: () => number;
+  /** Called with errors nobody awaits: a throwing event listener, a failed background sweep. */
+  onError?: (error: unknown) => void;
+}
+
+/**
+ * What `open` needs to know about a login.
+ *
+ * @example
+ * ```ts
+ * const input: OpenInput<User> = {
+ *   userId: user.id,
+ *   user,
+ *   device: { userAgent: req.get('user-agent'), ip: req.ip },
+ * };
+ * ```
+ */
+export interface OpenInput<TUser = unknown> {
+  /** The account. Any non-empty string up to 256 characters. */
+  userId: string;
+  /** Passed to the policy function (required when the policy is a function). */
+  user?: TUser;
+  /** The device the login comes from; its kind and label are read from the User-Agent. */
+  device?: DeviceInput;
+  /** A live session of this user to sign out in the same atomic step (after a rejection). */
+  replace?: string | undefined;
+  /** App data kept with the session (JSON, at most 16 KiB). */
+  data?: JsonValue;
+}
+
+/**
+ * The answer of `open`: a new session and its token, or a refusal listing the live sessions.
+ *
+ * @example
+ * ```ts
+ * const r = await limiter.open({ userId, user });
+ * if (!r.ok) return res.status(409).json({ code: r.code, active: r.active });
+ * setCookie(r.token);
+ * ```
+ */
+export type OpenResult =
+  | { ok: true; token: string; session: SessionInfo; evicted: SessionInfo[] }
+  | { ok: false; code: 'SESSION_LIMIT_REACHED'; active: SessionInfo[] };
+
+/** Why `validate` refused a token. */
+export type InvalidSessionCode = 'SESSION_REVOKED' | 'SESSION_EXPIRED' | 'SESSION_UNKNOWN';
+
+/**
+ * The refusal half of {@link ValidateResult}: which code, and for an ended session why, when,
+ * and (for an eviction) the login that caused it.
+ */
+export interface InvalidSession {
+  ok: false;
+  code: InvalidSessionCode;
+  /** `'evicted' | 'replaced' | 'revoked' | 'logout' | 'idle-timeout' | 'absolute-timeout'` or the app's own. */
+  reason?: string;
+  /** When the session ended. */
+  at?: number;
+  /** The login that evicted or replaced it. */
+  by?: SessionInfo;
+}
+
+/**
+ * The answer of `validate`, the per-request check.
+ *
+ * @example
+ * ```ts
+ * const v = await limiter.validate(token);
+ * if (v.ok) req.user = v.session.userId;
+ * else if (v.code === 'SESSION_REVOKED') console.log(v.reason, v.by?.device.label);
+ * ```
+ */
+export type ValidateResult = { ok: true; session: SessionInfo } | InvalidSession;
+
+/** Options of `revoke` and `revokeAll`. */
+export interface RevokeOptions {
+  /** Why, as the signed-out device will be told. Default `'revoked'`. */
+  reason?: string;
+}
+
+/** Options of `revokeAll`. */
+export interface RevokeAllOptions extends RevokeOptions {
+  /** A session to keep: usually the caller's own ("sign out everywhere else"). */
+  except?: string | undefined;
+}
+
+/** What one sweep did. */
+export interface PruneResult {
+  /** Lapsed sessions ended (each emitted `expired`). */
+  expired: number;
+  /** Tombstones and other records forgotten. */
+  forgotten: number;
+}
+
+/** Listener of `watch`: called once, when the watched session ends. */
+export type WatchListener = (ended: SessionEnded) => void;
+
+type OpenOutcome =
+  | { ok: false; live: SessionRecord[]; ends: SessionEnd[] }
+  | { ok: true; session: SessionInfo; ends: SessionEnd[] };
+
+const UNKNOWN: InvalidSession = Object.freeze({ ok: false, code: 'SESSION_UNKNOWN' });
+const MAX_USER_ID = 256;
+const MAX_REASON = 64;
+const MAX_DATA_BYTES = 16 * 1024;
+const MAX_COMMIT_ATTEMPTS = 50;
+const PRUNE_BATCH = 500;
+const OPTION_KEYS = new Set([
+  'store',
+  'policy',
+  'idleTimeout',
+  'absoluteTimeout',
+  'touchInterval',
+  'tombstoneTtl',
+  'pruneInterval',
+  'now',
+  'onError',
+]);
+
+/**
+ * Enforces how many places one account may be signed in at once. Create it with
+ * {@link createSessionLimiter}; every operation is atomic per user in every store.
+ *
+ * @example
+ * ```ts
+ * const limiter = createSessionLimiter({ policy: { max: 1 } });
+ * const a = await limiter.open({ userId: 'alice' });
+ * const b = await limiter.open({ userId: 'alice' }); // the newest login wins
+ * if (a.ok) console.log((await limiter.validate(a.token)).ok); // false: evicted by b
+ * ```
+ */
+export class SessionLimiter<TUser = unknown> {
+  /** The store this limiter uses. */
+  readonly store: SessionStore;
+  readonly #policy: PolicySource<TUser>;
+  readonly #staticPolicy: ResolvedPolicy | undefined;
+  readonly #defaults: { idleTimeout: number; absoluteTimeout: number };
+  readonly #touchInterval: number;
+  readonly #tombstoneTtl: number;
+  readonly #now: () => number;
+  readonly #onError: (error: unknown) => void;
+  readonly #events: Emitter<SessionLimiterEvents>;
+  readonly #watchers = new Map<string, Set<WatchListener>>();
+  readonly #userLocks = new KeyedMutex();
+  readonly #pruneTimer: NodeJS.Timeout | undefined;
+  #pruning: Promise<PruneResult> | undefined;
+  #disposed = false;
+
+  constructor(options: SessionLimiterOptions<TUser> = {}) {
+    if (typeof options !== 'object' || (options as unknown) === null) {
+      throw configError('options', 'must be an object');
+    }
+    for (const key of Object.keys(options)) {
+      if (!OPTION_KEYS.has(key)) {
+        throw configError(
+          key,
+          `is not an option of createSessionLimiter (known: ${[...OPTION_KEYS].join(', ')})`,
+        );
+      }
+    }
+    this.store = options.store ?? new MemoryStore();
+    assertStore(this.store);
+    this.#defaults = {
+      idleTimeout: parseDuration(options.idleTimeout ?? '30m', 'idleTimeout'),
+      absoluteTimeout: parseDuration(options.absoluteTimeout ?? '12h', 'absoluteTimeout'),
+    };
+    this.#touchInterval = parseDuration(options.touchInterval ?? '1m', 'touchInterval', false);
+    this.#tombstoneTtl = parseDuration(options.tombstoneTtl ?? '7d', 'tombstoneTtl', false);
+    this.#now = optionalFunction(options.now, 'now') ?? Date.now;
+    this.#onError = optionalFunction(options.onError, 'onError') ?? reportError;
+    this.#events = new Emitter(this.#onError);
+
+    const policy = options.policy ?? { max: Infinity };
+    if (typeof policy === 'function') {
+      this.#policy = policy;
+    } else {
+      this.#staticPolicy = resolvePolicy(policy, this.#defaults);
+      this.#policy = policy;
+    }
+
+    const pruneEvery =
+      options.pruneInterval === false
+        ? false
+        : parseDuration(options.pruneInterval ?? '5m', 'pruneInterval', false);
+    if (pruneEvery !== false) {
+      this.#pruneTimer = setInterval(() => {
+        this.prune().catch(this.#onError);
+      }, pruneEvery);
+      this.#pruneTimer.unref();
+    }
+  }
+
+  /**
+   * Opens a session for a login whose credentials the app has already verified. Applies the
+   * user's policy atomically: evicts older sessions, or refuses with the live ones listed.
+   *
+   * @example
+   * ```ts
+   * const r = await limiter.open({ userId: user.id, user, device: { userAgent, ip } });
+   * if (r.ok) setCookie(r.token);
+   * else askWhichDeviceToSignOut(r.active); // then open again with { replace: chosenId }
+   * ```
+   */
+  async open(input: OpenInput<TUser>): Promise<OpenResult> {
+    this.#assertOpen();
+    if (typeof input !== 'object' || (input as unknown) === null) {
+      throw argumentError('open(input)', 'must be an object such as { userId }');
+    }
+    const userId = checkUserId(input.userId, 'userId');
+    const replace = input.replace;
+    if (replace !== undefined && typeof replace !== 'string') {
+      throw argumentError('replace', 'must be a session id string');
+    }
+    const data = checkData(input.data);
+    const policy = await this.#policyFor(input);
+    const device = describeDevice(input.device);
+
+    const id = newSessionId();
+    const { token, tokenHash } = newToken(id);
+
+    return this.#userLocks.run(userId, async () => {
+      const outcome = await this.#commitUser<OpenOutcome>(userId, 'open', (snapshot) => {
+        const now = this.#now();
+        const plan = planOpen({
+          sessions: snapshot.sessions,
+          kind: device.kind,
+          policy,
+          now,
+          replace,
+        });
+        if (!plan.ok) {
+          // A refusal still clears lapsed sessions, so dead ones never hold a slot.
+          const ends = plan.lapsed.map((p) => this.#endOf(p.record, p.reason, now));
+          return {
+            change: { add: [], end: ends },
+            value: { ok: false as const, live: plan.live, ends },
+          };
+        }
+        const absoluteExpiresAt = finiteOrNull(now + policy.absoluteTimeout);
+        const idleTimeout = finiteOrNull(policy.idleTimeout);
+        const record: SessionRecord = {
+          id,
+          userId,
+          tokenHash,
+          createdAt: now,
+          lastSeenAt: now,
+          idleTimeout,
+          absoluteExpiresAt,
+          expiresAt: expiryOf(now, idleTimeout, absoluteExpiresAt),
+          device,
+        };
+        if (data !== undefined) record.data = data;
+        const session = toSessionInfo(record);
+        const ends = plan.end.map((p) =>
+          this.#endOf(
+            p.record,
+            p.reason,
+            now,
+            p.reason === END_REASONS.idle || p.reason === END_REASONS.absolute
+              ? undefined
+              : session,
+          ),
+        );
+        return {
+          change: { add: [record], end: ends },
+          value: { ok: true as const, session, ends },
+        };
+      });
+
+      this.#announce(outcome.ends, false);
+      if (!outcome.ok) {
+        const active = outcome.live.map(toSessionInfo);
+        this.#events.emit('rejected', { userId, device, active });
+        return { ok: false, code: 'SESSION_LIMIT_REACHED', active };
+      }
+      const evicted = outcome.ends
+        .filter((e) => eventForReason(e.reason) === 'evicted')
+        .map((e) => e.session);
+      this.#events.emit('opened', { session: outcome.session, evicted });
+      return { ok: true, token, session: outcome.session, evicted };
+    });
+  }
+
+  /**
+   * The per-request check: is this token a live session? Reads the store (or a cache the store's
+   * push keeps fresh) and writes only when the last-seen time is due. Never throws for a bad
+   * token; throws `STORE_UNAVAILABLE` when the store cannot answer (fail closed).
+   *
+   * @example
+   * ```ts
+   * const v = await limiter.validate(cookieValue);
+   * if (!v.ok && v.code === 'SESSION_REVOKED') res.status(401).json({ reason: v.reason });
+   * ```
+   */
+  async validate(token: unknown): Promise<ValidateResult> {
+    this.#assertOpen();
+    const parsed = parseToken(token);
+    if (!parsed) return UNKNOWN;
+    const found = await this.#find(parsed.id);
+    if (!found || !secretMatches(parsed.secret, found.record.tokenHash)) return UNKNOWN;
+    if (found.kind === 'tombstone') return deadSession(found.record);
+
+    const record = found.record;
+    const now = this.#now();
+    const lapsed = expiryReason(record, now);
+    if (lapsed) return this.#expire(record, lapsed, now);
+    if (now - record.lastSeenAt < this.#touchIntervalOf(record)) {
+      return { ok: true, session: toSessionInfo(record) };
+    }
+    const expiresAt = expiryOf(now, record.idleTimeout, record.absoluteExpiresAt);
+    await this.#store('touch', () => this.store.touch(record.id, now, expiresAt));
+    return { ok: true, session: toSessionInfo({ ...record, lastSeenAt: now, expiresAt }) };
+  }
+
+  /**
+   * Ends the session of this token (logout). Returns true if a live session was closed; false
+   * for a token that is not one (already ended, malformed).
+   *
+   * @example
+   * ```ts
+   * await limiter.close(token);
+   * ```
+   */
+  async close(token: unknown): Promise<boolean> {
+    this.#assertOpen();
+    const parsed = parseToken(token);
+    if (!parsed) return false;
+    const found = await this.#find(parsed.id);
+    if (found?.kind !== 'session' || !secretMatches(parsed.secret, found.record.tokenHash)) {
+      return false;
+    }
+    return (await this.#end(found.record, END_REASONS.logout)) !== null;
+  }
+
+  /**
+   * The user's live sessions, most recently active first.
+   *
+   * @example
+   * ```ts
+   * const sessions = await limiter.list(userId);
+   * ```
+   */
+  async list(userId: string): Promise<SessionInfo[]> {
+    this.#assertOpen();
+    checkUserId(userId, 'userId');
+    const snapshot = await this.#store('list', () => this.store.loadUser(userId));
+    const now = this.#now();
+    const live = snapshot.sessions.filter((s) => expiryReason(s, now) === null);
+    return sortForDisplay(live).map(toSessionInfo);
+  }
+
+  /**
+   * Signs out one session of a user. Refuses (`SESSION_NOT_FOUND`) an id that is not a live
+   * session of that user, so one user can never end another's session.
+   *
+   * @example
+   * ```ts
+   * await limiter.revoke(currentUser.id, req.params.id, { reason: 'revoked' });
+   * ```
+   */
+  async revoke(
+    userId: string,
+    sessionId: string,
+    options: RevokeOptions = {},
+  ): Promise<SessionInfo> {
+    this.#assertOpen();
+    checkUserId(userId, 'userId');
+    const reason = checkReason(options.reason);
+    const notFound = new SessionLimiterError(
+      'SESSION_NOT_FOUND',
+      `no live session ${describeValue(sessionId)} for this user`,
+    );
+    if (!isSessionId(sessionId)) throw notFound;
+    const found = await this.#find(sessionId);
+    if (found?.kind !== 'session' || found.record.userId !== userId) throw notFound;
+    const ended = await this.#end(found.record, reason);
+    if (!ended) throw notFound;
+    return ended.session;
+  }
+
+  /**
+   * Signs out every session of a user, or every one but `except` ("sign out everywhere else").
+   * Returns the sessions it ended.
+   *
+   * @example
+   * ```ts
+   * await limiter.revokeAll(userId, { except: currentSessionId });
+   * ```
+   */
+  async revokeAll(userId: string, options: RevokeAllOptions = {}): Promise<SessionInfo[]> {
+    this.#assertOpen();
+    checkUserId(userId, 'userId');
+    const reason = checkReason(options.reason);
+    const { except } = options;
+    return this.#userLocks.run(userId, async () => {
+      const ends = await this.#commitUser(userId, 'revokeAll', (snapshot) => {
+        const now = this.#now();
+        const ends = snapshot.sessions
+          .filter((s) => s.id !== except)
+          .map((s) => this.#endOf(s, expiryReason(s, now) ?? reason, now));
+        return { change: { add: [], end: ends }, value: ends };
+      });
+      this.#announce(ends, false);
+      return ends.filter((e) => e.reason === reason).map((e) => e.session);
+    });
+  }
+
+  /**
+   * Listens to an event; returns a function that stops listening.
+   *
+   * @example
+   * ```ts
+   * const stop = limiter.on('evicted', (e) => console.log(e.session.id, 'evicted by', e.by?.id));
+   * ```
+   */
+  on<K extends SessionLimiterEventName>(
+    event: K,
+    listener: (payload: SessionLimiterEvents[K]) => void,
+  ): () => void {
+    return this.#events.on(event, listener);
+  }
+
+  /**
+   * Stops a listener added with `on`.
+   *
+   * @example
+   * ```ts
+   * limiter.off('evicted', listener);
+   * ```
+   */
+  off<K extends SessionLimiterEventName>(
+    event: K,
+    listener: (payload: SessionLimiterEvents[K]) => void,
+  ): void {
+    this.#events.off(event, listener);
+  }
+
+  /**
+   * Calls `listener` once when the session ends, whoever ends it (with a store that has a push
+   * channel, in any process). Returns a function that stops watching; call it when the
+   * connection that cares (a Server-Sent Events stream, a WebSocket) closes.
+   *
+   * @example
+   * ```ts
+   * const stop = limiter.watch(session.id, (ended) => sse.send('revoked', ended.reason));
+   * req.on('close', stop);
+   * ```
+   */
+  watch(sessionId: string, listener: WatchListener): () => void {
+    this.#assertOpen();
+    if (typeof listener !== 'function') throw argumentError('listener', 'must be a function');
+    let set = this.#watchers.get(sessionId);
+    if (!set) this.#watchers.set(sessionId, (set = new Set()));
+    set.add(listener);
+    return () => {
+      const current = this.#watchers.get(sessionId);
+      current?.delete(listener);
+      if (current?.size === 0) this.#watchers.delete(sessionId);
+    };
+  }
+
+  /**
+   * Ends lapsed sessions (emitting `expired`) and forgets old tombstones. Runs by itself every
+   * `pruneInterval`; call it yourself if you turned that off.
+   *
+   * @example
+   * ```ts
+   * const { expired, forgotten } = await limiter.prune();
+   * ```
+   */
+  async prune(): Promise<PruneResult> {
+    this.#assertOpen();
+    this.#pruning ??= this.#sweep().finally(() => (this.#pruning = undefined));
+    return this.#pruning;
+  }
+
+  /**
+   * Stops the sweep timer, listeners and watchers. The store and its client stay open: they are
+   * yours to close.
+   *
+   * @example
+   * ```ts
+   * process.on('SIGTERM', () => limiter.dispose());
+   * ```
+   */
+  async dispose(): Promise<void> {
+    if (this.#disposed) return;
+    this.#disposed = true;
+    clearInterval(this.#pruneTimer);
+    this.#events.clear();
+    this.#watchers.clear();
+    await this.#pruning?.catch(() => undefined);
+  }
+
+  async #sweep(): Promise<PruneResult> {
+    let expired = 0;
+    const now = this.#now();
+    for (;;) {
+      const lapsed = await this.#store('prune', () => this.store.lapsed(now, PRUNE_BATCH));
+      for (const record of lapsed) {
+        const reason = expiryReason(record, now) ?? END_REASONS.idle;
+        if (await this.#end(record, reason, now)) expired++;
+      }
+      if (lapsed.length < PRUNE_BATCH) break;
+    }
+    const forgotten = await this.#store('prune', () => this.store.prune(now));
+    return { expired, forgotten };
+  }
+
+  async #policyFor(input: OpenInput<TUser>): Promise<ResolvedPolicy> {
+    if (this.#staticPolicy) return this.#staticPolicy;
+    if (!('user' in input) || input.user === undefined) {
+      throw argumentError('user', 'is required: the policy is a function of the user');
+    }
+    const policy = this.#policy as (user: TUser) => unknown;
+    return resolvePolicy(await policy(input.user), this.#defaults, 'policy(user)');
+  }
+
+  /** Load, decide, commit-if-unchanged; again on conflict with another process. */
+  async #commitUser<T>(
+    userId: string,
+    operation: string,
+    decide: (snapshot: UserSnapshot) => { change: UserChange; value: T },
+  ): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      const snapshot = await this.#store(operation, () => this.store.loadUser(userId));
+      const { change, value } = decide(snapshot);
+      if (change.add.length === 0 && change.end.length === 0) return value;
+      const committed = await this.#store(operation, () =>
+        this.store.commitUser(userId, snapshot.version, change),
+      );
+      if (committed) return value;
+      if (attempt >= MAX_COMMIT_ATTEMPTS) {
+        throw new SessionLimiterError(
+          'STORE_CONFLICT',
+          `${operation} gave up after ${attempt} attempts: too many concurrent changes to one user`,
+        );
+      }
+      // Jittered backoff, so racing processes stop colliding.
+      await sleep(Math.random() * Math.min(2 ** attempt, 50));
+    }
+  }
+
+  #endOf(record: SessionRecord, reason: string, now: number, by?: SessionInfo): SessionEnd {
+    const at = atOfEnd(record, reason, now);
+    const end: SessionEnd = {
+      session: toSessionInfo(record),
+      reason,
+      at,
+      keepUntil: now + this.#tombstoneTtl,
+    };
+    if (by) end.by = by;
+    return end;
+  }
+
+  /** Ends one session and announces it, if this call is the one that ended it. */
+  async #end(record: SessionRecord, reason: string, now = this.#now()): Promise<SessionEnd | null> {
+    const end = this.#endOf(record, reason, now);
+    const removed = await this.#store(reason, () => this.store.endSession(end));
+    if (!removed) return null;
+    this.#announce([end], false);
+    return end;
+  }
+
+  async #expire(record: SessionRecord, reason: string, now: number): Promise<InvalidSession> {
+    const end = await this.#end(record, reason, now);
+    return {
+      ok: false,
+      code: 'SESSION_EXPIRED',
+      reason,
+      at: end?.at ?? atOfEnd(record, reason, now),
+    };
+  }
+
+  #announce(ends: readonly SessionEnded[], remote: boolean): void {
+    for (const end of ends) {
+      this.#events.emit(eventForReason(end.reason), { ...end, remote });
+      const watchers = this.#watchers.get(end.session.id);
+      if (!watchers) continue;
+      this.#watchers.delete(end.session.id);
+      for (const listener of watchers) {
+        try {
+          listener(end);
+        } catch (error) {
+          this.#onError(error);
+        }
+      }
+    }
+  }
+
+  async #find(id: string): Promise<FoundRecord | null> {
+    return this.#store('validate', () => this.store.find(id));
+  }
+
+  /** Runs a store call; anything it throws becomes `STORE_UNAVAILABLE` (fail closed). */
+  async #store<T>(operation: string, call: () => Promise<T>): Promise<T> {
+    try {
+      return await call();
+    } catch (error) {
+      throw storeUnavailable(operation, error);
+    }
+  }
+
+  #touchIntervalOf(record: SessionRecord): number {
+    return record.idleTimeout === null
+      ? this.#touchInterval
+      : Math.min(this.#touchInterval, record.idleTimeout / 4);
+  }
+
+  #assertOpen(): void {
+    if (this.#disposed) throw new SessionLimiterError('DISPOSED', 'this limiter was disposed');
+  }
+}
+
+/**
+ * Creates a session limiter: the one object that opens, checks and ends sessions under a
+ * policy.
+ *
+ * @param options store, policy, default timeouts; all optional
+ * @throws SessionLimiterError `INVALID_CONFIG`, naming the field, for a bad option or policy
+ * @example
+ * ```ts
+ * import { createSessionLimiter, MemoryStore } from 'session-limiter';
+ *
+ * const limiter = createSessionLimiter({
+ *   store: new MemoryStore(),
+ *   policy: (user: { role: string }) =>
+ *     user.role === 'staff' ? { max: 1, onLimit: 'evict' } : { max: Infinity },
+ *   idleTimeout: '30m',
+ *   absoluteTimeout: '12h',
+ * });
+ * ```
+ */
+export function createSessionLimiter<TUser = unknown>(
+  options: SessionLimiterOptions<TUser> = {},
+): SessionLimiter<TUser> {
+  return new SessionLimiter<TUser>(options);
+}
+
+function deadSession(tombstone: TombstoneRecord): InvalidSession {
+  const expired =
+    tombstone.reason === END_REASONS.idle || tombstone.reason === END_REASONS.absolute;
+  const result: InvalidSession = {
+    ok: false,
+    code: expired ? 'SESSION_EXPIRED' : 'SESSION_REVOKED',
+    reason: tombstone.reason,
+    at: tombstone.at,
+  };
+  if (tombstone.by) result.by = tombstone.by;
+  return result;
+}
+
+/** A lapsed session ended when its timeout ran out, not when somebody noticed. */
+function atOfEnd(record: SessionRecord, reason: string, now: number): number {
+  if (reason === END_REASONS.absolute) return record.absoluteExpiresAt ?? now;
+  if (reason === END_REASONS.idle) return record.expiresAt ?? now;
+  return now;
+}
+
+function checkUserId(userId: unknown, field: string): string {
+  if (typeof userId !== 'string' || userId.length === 0 || userId.length > MAX_USER_ID) {
+    throw argumentError(field, `must be a non-empty string of at most ${MAX_USER_ID} characters`);
+  }
+  return userId;
+}
+
+function checkReason(reason: unknown): string {
+  if (reason === undefined) return END_REASONS.revoked;
+  if (
+    typeof reason === 'string' &&
+    /^[a-z0-9][a-z0-9-]*$/i.test(reason) &&
+    reason.length <= MAX_REASON
+  ) {
+    return reason;
+  }
+  throw argumentError(
+    'reason',
+    `must be a short word such as 'revoked' or 'password-changed' (letters, digits, '-')`,
+  );
+}
+
+function checkData(data: unknown): JsonValue | undefined {
+  if (data === undefined) return undefined;
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(data);
+  } catch {
+    json = undefined;
+  }
+  if (json === undefined) throw argumentError('data', 'must be a JSON value');
+  if (Buffer.byteLength(json) > MAX_DATA_BYTES) {
+    throw argumentError('data', `must be at most ${MAX_DATA_BYTES} bytes of JSON`);
+  }
+  return JSON.parse(json) as JsonValue;
+}
+
+function assertStore(store: unknown): void {
+  const methods = ['loadUser', 'commitUser', 'endSession', 'find', 'touch', 'lapsed', 'prune'];
+  const missing = methods.filter(
+    (m) => typeof (store as Record<string, unknown> | null)?.[m] !== 'function',
+  );
+  if (missing.length > 0) {
+    throw configError('store', `is not a session store (missing ${missing.join(', ')})`);
+  }
+}
+
+function optionalFunction<T>(value: T | undefined, field: string): T | undefined {
+  if (value === undefined || typeof value === 'function') return value;
+  throw configError(field, 'must be a function');
+}
+
+function finiteOrNull(value: number): number | null {
+  return Number.isFinite(value) ? value : null;
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function reportError(error: unknown): void {
+  console.error('[session-limiter]', error);
+}

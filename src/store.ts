@@ -1,0 +1,71 @@
+import type { SessionEnd, SessionEnded, SessionRecord, TombstoneRecord } from './session.js';
+
+/** One user's sessions as read, with the version a later commit must match. */
+export interface UserSnapshot {
+  version: number;
+  sessions: SessionRecord[];
+}
+
+/** What one atomic commit does to one user: sessions to add, sessions to end with a tombstone. */
+export interface UserChange {
+  add: SessionRecord[];
+  end: SessionEnd[];
+}
+
+/** The result of looking up a session id: a live (or lapsed) session, or a tombstone. */
+export type FoundRecord =
+  { kind: 'session'; record: SessionRecord } | { kind: 'tombstone'; record: TombstoneRecord };
+
+/**
+ * Handlers a store's push channel calls, in every process, when any process ends a session.
+ */
+export interface PushHandlers {
+  /** A session ended somewhere (this process's own ends may be repeated; they are harmless). */
+  ended(notice: SessionEnded): void;
+  /** The channel went down (`false`) or came back (`true`). While down, caches must not be used. */
+  status(up: boolean): void;
+}
+
+/**
+ * The storage contract. Stores hold no policy: they offer an atomic per-user
+ * compare-and-set (`loadUser` then `commitUser`) and a few single-record operations, and the
+ * core decides who is evicted. Every operation on one user must be atomic against every other
+ * operation on that user, in every process that shares the store.
+ *
+ * Records handed to and returned by a store are treated as immutable by both sides.
+ *
+ * @example
+ * ```ts
+ * // A custom store passes the same conformance suite as the built-in ones.
+ * class MyStore implements SessionStore { ... }
+ * const limiter = createSessionLimiter({ store: new MyStore() });
+ * ```
+ */
+export interface SessionStore {
+  /** Reads every session record of a user (lapsed ones included) and the user's version. */
+  loadUser(userId: string): Promise<UserSnapshot>;
+  /**
+   * Applies `change` only if the user's version still equals `version`, bumping it; returns
+   * false (and changes nothing) otherwise. Ended sessions become tombstones carrying their
+   * token hash.
+   */
+  commitUser(userId: string, version: number, change: UserChange): Promise<boolean>;
+  /**
+   * Ends session `end.session.id` (tombstone, version bump) if it exists and belongs to
+   * `end.session.userId`. Returns the removed record, or null when there was none.
+   */
+  endSession(end: SessionEnd): Promise<SessionRecord | null>;
+  /** Looks a session id up: live or lapsed session, tombstone, or null. */
+  find(id: string): Promise<FoundRecord | null>;
+  /** Records activity; a no-op for a session that no longer exists. Does not bump the version. */
+  touch(id: string, lastSeenAt: number, expiresAt: number | null): Promise<void>;
+  /** Up to `limit` sessions whose `expiresAt` is at or before `now`. */
+  lapsed(now: number, limit: number): Promise<SessionRecord[]>;
+  /** Forgets tombstones whose `keepUntil` has passed (and any other garbage); returns a count. */
+  prune(now: number): Promise<number>;
+  /**
+   * Optional push channel: delivers every ended session to every process. Stores that offer it
+   * let the limiter cache `validate` answers. Returns a function that unsubscribes.
+   */
+  subscribe?(handlers: PushHandlers): Promise<() => Promise<void>>;
+}

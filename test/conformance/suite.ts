@@ -1,0 +1,476 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import {
+  createSessionLimiter,
+  type OpenResult,
+  type SessionLimiter,
+  type SessionLimiterOptions,
+  type SessionStore,
+} from '../../src/index.js';
+
+/** What a store's test file hands the suite: a fresh, empty store on the real engine. */
+export interface StoreHandle {
+  store: SessionStore;
+  /** Another store instance (another connection) on the same data, as a second process would have. */
+  sibling?: () => Promise<SessionStore>;
+  /** Drops the test's data and closes connections. */
+  close(): Promise<void>;
+}
+
+const CHROME_MAC =
+  'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36';
+const FIREFOX_WIN =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0';
+const IPHONE =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
+const ANDROID =
+  'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36';
+
+const MINUTE = 60_000;
+const START = Date.UTC(2026, 10, 25, 14, 2);
+
+function token(result: OpenResult): string {
+  if (!result.ok) throw new Error(`expected the login to succeed, got ${result.code}`);
+  return result.token;
+}
+
+/**
+ * The one suite every store runs: limit semantics, eviction orders, reject and replace,
+ * per-device caps, timeouts on a fake clock, tombstones, revoke checks, pruning, concurrency.
+ */
+export function describeStoreConformance(name: string, open: () => Promise<StoreHandle>): void {
+  describe(`${name} conformance`, () => {
+    let handle: StoreHandle;
+    let clock: number;
+    const limiters: SessionLimiter<unknown>[] = [];
+
+    function limiter(options: SessionLimiterOptions = {}, store = handle.store): SessionLimiter {
+      const created = createSessionLimiter({
+        store,
+        now: () => clock,
+        pruneInterval: false,
+        ...options,
+      });
+      limiters.push(created);
+      return created;
+    }
+
+    beforeEach(async () => {
+      clock = START;
+      handle = await open();
+    });
+
+    afterEach(async () => {
+      await Promise.all(limiters.splice(0).map((l) => l.dispose()));
+      await handle.close();
+    });
+
+    describe('tokens', () => {
+      it('gives a fresh 256-bit token per login and stores only its hash', async () => {
+        const l = limiter();
+        const a = await l.open({ userId: 'u1' });
+        const b = await l.open({ userId: 'u1' });
+        expect(a.ok && b.ok).toBe(true);
+        const ta = token(a);
+        expect(ta).not.toBe(token(b));
+        expect(ta).toMatch(/^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}$/);
+        const found = await handle.store.find(ta.split('.')[0]!);
+        expect(found?.kind).toBe('session');
+        const stored = JSON.stringify(found);
+        expect(stored).not.toContain(ta.split('.')[1]);
+        expect(stored).not.toContain(ta);
+      });
+
+      it('answers SESSION_UNKNOWN for junk, forged and wrong-secret tokens', async () => {
+        const l = limiter({ policy: { max: 1 } });
+        const real = token(await l.open({ userId: 'u1' }));
+        const [id, secret] = real.split('.') as [string, string];
+        const forged = `${id}.${secret.slice(0, -1)}${secret.endsWith('A') ? 'B' : 'A'}`;
+        for (const bad of ['', 'x', `${id}.`, forged, `${id}x${secret}`, 42, null, undefined, {}]) {
+          expect(await l.validate(bad)).toEqual({ ok: false, code: 'SESSION_UNKNOWN' });
+        }
+        // A tombstone tells its story only to the real token.
+        await l.open({ userId: 'u1' });
+        expect((await l.validate(real)).ok).toBe(false);
+        expect(await l.validate(forged)).toEqual({ ok: false, code: 'SESSION_UNKNOWN' });
+      });
+    });
+
+    describe('limits', () => {
+      it('unlimited by default: five logins stay live', async () => {
+        const l = limiter();
+        const tokens = [];
+        for (let i = 0; i < 5; i++) tokens.push(token(await l.open({ userId: 'bob' })));
+        for (const t of tokens) expect((await l.validate(t)).ok).toBe(true);
+        expect(await l.list('bob')).toHaveLength(5);
+      });
+
+      it('max 1, evict: the newest login wins and the old device learns who and when', async () => {
+        const l = limiter({ policy: { max: 1 } });
+        const a = token(await l.open({ userId: 'alice', device: { userAgent: CHROME_MAC } }));
+        clock += MINUTE;
+        const b = await l.open({ userId: 'alice', device: { userAgent: FIREFOX_WIN } });
+        expect(b.ok).toBe(true);
+        if (!b.ok) return;
+        expect(b.evicted).toHaveLength(1);
+        expect(b.evicted[0]!.device.label).toBe('Chrome 131 on macOS');
+        const v = await l.validate(a);
+        expect(v).toMatchObject({ ok: false, code: 'SESSION_REVOKED', reason: 'evicted', at: clock });
+        if (v.ok) return;
+        expect(v.by?.id).toBe(b.session.id);
+        expect(v.by?.device.label).toBe('Firefox 133 on Windows');
+        expect((await l.validate(b.token)).ok).toBe(true);
+      });
+
+      it("evicts the least recently active session by default", async () => {
+        const l = limiter({ policy: { max: 2 } });
+        const first = token(await l.open({ userId: 'u' }));
+        clock += MINUTE;
+        const second = token(await l.open({ userId: 'u' }));
+        clock += 5 * MINUTE;
+        expect((await l.validate(first)).ok).toBe(true); // first is now the most recent
+        clock += MINUTE;
+        await l.open({ userId: 'u' });
+        expect((await l.validate(first)).ok).toBe(true);
+        expect(await l.validate(second)).toMatchObject({ code: 'SESSION_REVOKED', reason: 'evicted' });
+      });
+
+      it("evicts the earliest login with evict: 'oldest'", async () => {
+        const l = limiter({ policy: { max: 2, evict: 'oldest' } });
+        const first = token(await l.open({ userId: 'u' }));
+        clock += MINUTE;
+        const second = token(await l.open({ userId: 'u' }));
+        clock += 5 * MINUTE;
+        expect((await l.validate(first)).ok).toBe(true);
+        clock += MINUTE;
+        await l.open({ userId: 'u' });
+        expect(await l.validate(first)).toMatchObject({ code: 'SESSION_REVOKED', reason: 'evicted' });
+        expect((await l.validate(second)).ok).toBe(true);
+      });
+
+      it('reject: refuses with the live sessions listed, then replace signs the chosen one out', async () => {
+        const l = limiter({ policy: { max: 2, onLimit: 'reject' } });
+        const a = await l.open({ userId: 'carol', device: { userAgent: CHROME_MAC } });
+        const b = await l.open({ userId: 'carol', device: { userAgent: IPHONE } });
+        const third = await l.open({ userId: 'carol', device: { userAgent: FIREFOX_WIN } });
+        expect(third).toMatchObject({ ok: false, code: 'SESSION_LIMIT_REACHED' });
+        if (third.ok || !a.ok || !b.ok) return;
+        expect(third.active.map((s) => s.id).sort()).toEqual([a.session.id, b.session.id].sort());
+        expect(third.active.every((s) => !('token' in s) && !('tokenHash' in s))).toBe(true);
+
+        const retry = await l.open({
+          userId: 'carol',
+          device: { userAgent: FIREFOX_WIN },
+          replace: a.session.id,
+        });
+        expect(retry.ok).toBe(true);
+        if (!retry.ok) return;
+        expect(retry.evicted.map((s) => s.id)).toEqual([a.session.id]);
+        expect(await l.validate(a.token)).toMatchObject({
+          code: 'SESSION_REVOKED',
+          reason: 'replaced',
+          by: { id: retry.session.id },
+        });
+        expect((await l.validate(b.token)).ok).toBe(true);
+        expect(await l.list('carol')).toHaveLength(2);
+      });
+
+      it("replace cannot touch another user's session or invent a slot", async () => {
+        const l = limiter({ policy: { max: 1, onLimit: 'reject' } });
+        const other = await l.open({ userId: 'mallory' });
+        await l.open({ userId: 'carol' });
+        if (!other.ok) throw new Error('setup');
+        for (const replace of [other.session.id, 'nope', 'A'.repeat(22)]) {
+          expect(await l.open({ userId: 'carol', replace })).toMatchObject({
+            ok: false,
+            code: 'SESSION_LIMIT_REACHED',
+          });
+        }
+        expect((await l.validate(other.token)).ok).toBe(true);
+      });
+
+      it('perDevice: a second phone evicts the first phone and leaves the desktop alone', async () => {
+        const l = limiter({ policy: { perDevice: { mobile: 1, desktop: 1 } } });
+        const phone1 = token(await l.open({ userId: 'dave', device: { userAgent: IPHONE } }));
+        clock += MINUTE;
+        const desktop = token(await l.open({ userId: 'dave', device: { userAgent: CHROME_MAC } }));
+        clock += MINUTE;
+        const phone2 = await l.open({ userId: 'dave', device: { userAgent: ANDROID } });
+        expect(phone2.ok && phone2.evicted.map((s) => s.device.kind)).toEqual(['mobile']);
+        expect(await l.validate(phone1)).toMatchObject({ code: 'SESSION_REVOKED', reason: 'evicted' });
+        expect((await l.validate(desktop)).ok).toBe(true);
+        // Kinds not listed are bounded only by max (here: none).
+        const tablet = await l.open({ userId: 'dave', device: { kind: 'tablet' } });
+        expect(tablet.ok && tablet.evicted).toEqual([]);
+      });
+
+      it('perDevice with reject refuses only the full kind', async () => {
+        const l = limiter({ policy: { perDevice: { mobile: 1 }, max: 3, onLimit: 'reject' } });
+        await l.open({ userId: 'u', device: { userAgent: IPHONE } });
+        expect(await l.open({ userId: 'u', device: { userAgent: ANDROID } })).toMatchObject({
+          ok: false,
+          code: 'SESSION_LIMIT_REACHED',
+        });
+        expect((await l.open({ userId: 'u', device: { userAgent: CHROME_MAC } })).ok).toBe(true);
+      });
+
+      it('a policy function decides per user', async () => {
+        const l = createSessionLimiter<{ role: string }>({
+          store: handle.store,
+          now: () => clock,
+          pruneInterval: false,
+          policy: async (user) => (user.role === 'staff' ? { max: 1 } : {}),
+        });
+        limiters.push(l as SessionLimiter);
+        await l.open({ userId: 's', user: { role: 'staff' } });
+        await l.open({ userId: 's', user: { role: 'staff' } });
+        await l.open({ userId: 'c', user: { role: 'customer' } });
+        await l.open({ userId: 'c', user: { role: 'customer' } });
+        expect(await l.list('s')).toHaveLength(1);
+        expect(await l.list('c')).toHaveLength(2);
+      });
+    });
+
+    describe('timeouts', () => {
+      it('ends an idle session on the server and frees its slot', async () => {
+        const l = limiter({ policy: { max: 1, onLimit: 'reject' }, idleTimeout: '30m' });
+        const a = token(await l.open({ userId: 'u' }));
+        clock += 29 * MINUTE;
+        expect((await l.validate(a)).ok).toBe(true);
+        clock += 29 * MINUTE; // active 29 minutes ago: still live
+        expect((await l.validate(a)).ok).toBe(true);
+        clock += 31 * MINUTE;
+        expect(await l.validate(a)).toMatchObject({ code: 'SESSION_EXPIRED', reason: 'idle-timeout' });
+        // A closed browser does not lock the user out.
+        const b = await l.open({ userId: 'u' });
+        expect(b.ok).toBe(true);
+      });
+
+      it('a lapsed session never holds a slot, even unobserved', async () => {
+        const l = limiter({ policy: { max: 1, onLimit: 'reject' }, idleTimeout: '10m' });
+        const a = token(await l.open({ userId: 'u' }));
+        clock += 11 * MINUTE;
+        expect((await l.open({ userId: 'u' })).ok).toBe(true);
+        expect(await l.validate(a)).toMatchObject({ code: 'SESSION_EXPIRED', reason: 'idle-timeout' });
+      });
+
+      it('ends a busy session at its absolute timeout', async () => {
+        const l = limiter({ idleTimeout: '30m', absoluteTimeout: '2h' });
+        const a = token(await l.open({ userId: 'u' }));
+        for (let i = 0; i < 11; i++) {
+          clock += 10 * MINUTE;
+          expect((await l.validate(a)).ok).toBe(true);
+        }
+        clock += 10 * MINUTE;
+        expect(await l.validate(a)).toMatchObject({
+          code: 'SESSION_EXPIRED',
+          reason: 'absolute-timeout',
+          at: START + 120 * MINUTE,
+        });
+      });
+
+      it('per-policy timeouts override the defaults', async () => {
+        const l = limiter({ policy: { idleTimeout: '5m' }, idleTimeout: '1h' });
+        const a = token(await l.open({ userId: 'u' }));
+        clock += 6 * MINUTE;
+        expect((await l.validate(a)).ok).toBe(false);
+      });
+
+      it('writes last-seen at most once per touch interval', async () => {
+        const l = limiter({ touchInterval: '1m', idleTimeout: '1h' });
+        const a = await l.open({ userId: 'u' });
+        if (!a.ok) throw new Error('setup');
+        const lastSeen = async () => {
+          const found = await handle.store.find(a.session.id);
+          return found?.kind === 'session' ? found.record.lastSeenAt : -1;
+        };
+        clock += 30_000;
+        await l.validate(a.token);
+        expect(await lastSeen()).toBe(START);
+        clock += 31_000;
+        const v = await l.validate(a.token);
+        expect(await lastSeen()).toBe(START + 61_000);
+        expect(v.ok && v.session.lastSeenAt).toBe(START + 61_000);
+      });
+    });
+
+    describe('ending sessions', () => {
+      it('close ends only that session, with reason logout', async () => {
+        const l = limiter();
+        const a = token(await l.open({ userId: 'u' }));
+        const b = token(await l.open({ userId: 'u' }));
+        expect(await l.close(a)).toBe(true);
+        expect(await l.close(a)).toBe(false);
+        expect(await l.close('junk')).toBe(false);
+        expect(await l.validate(a)).toMatchObject({ code: 'SESSION_REVOKED', reason: 'logout' });
+        expect((await l.validate(b)).ok).toBe(true);
+      });
+
+      it("revoke refuses unknown ids and other users' sessions", async () => {
+        const l = limiter();
+        const mine = await l.open({ userId: 'u' });
+        const theirs = await l.open({ userId: 'v' });
+        if (!mine.ok || !theirs.ok) throw new Error('setup');
+        for (const id of [theirs.session.id, 'missing', 'A'.repeat(22), '']) {
+          await expect(l.revoke('u', id)).rejects.toMatchObject({ code: 'SESSION_NOT_FOUND' });
+        }
+        expect((await l.validate(theirs.token)).ok).toBe(true);
+        const revoked = await l.revoke('u', mine.session.id, { reason: 'password-changed' });
+        expect(revoked.id).toBe(mine.session.id);
+        expect(await l.validate(mine.token)).toMatchObject({
+          code: 'SESSION_REVOKED',
+          reason: 'password-changed',
+        });
+        await expect(l.revoke('u', mine.session.id)).rejects.toMatchObject({
+          code: 'SESSION_NOT_FOUND',
+        });
+      });
+
+      it('revokeAll signs out everywhere else', async () => {
+        const l = limiter();
+        const keep = await l.open({ userId: 'u' });
+        const other1 = token(await l.open({ userId: 'u' }));
+        const other2 = token(await l.open({ userId: 'u' }));
+        const stranger = token(await l.open({ userId: 'v' }));
+        if (!keep.ok) throw new Error('setup');
+        const ended = await l.revokeAll('u', { except: keep.session.id });
+        expect(ended).toHaveLength(2);
+        expect((await l.validate(keep.token)).ok).toBe(true);
+        expect((await l.validate(other1)).ok).toBe(false);
+        expect((await l.validate(other2)).ok).toBe(false);
+        expect((await l.validate(stranger)).ok).toBe(true);
+        expect(await l.revokeAll('u')).toHaveLength(1);
+        expect(await l.list('u')).toEqual([]);
+      });
+
+      it('list shows live sessions only, most recently active first, with no secrets', async () => {
+        const l = limiter({ idleTimeout: '10m' });
+        const old = token(await l.open({ userId: 'u', device: { userAgent: IPHONE, ip: '203.0.113.9' } }));
+        clock += 11 * MINUTE;
+        await l.open({ userId: 'u', device: { userAgent: CHROME_MAC }, data: { note: 'hi' } });
+        clock += MINUTE;
+        await l.open({ userId: 'u', device: { userAgent: FIREFOX_WIN } });
+        const list = await l.list('u');
+        expect(list.map((s) => s.device.label)).toEqual(['Firefox 133 on Windows', 'Chrome 131 on macOS']);
+        expect(list[1]!.data).toEqual({ note: 'hi' });
+        expect(JSON.stringify(list)).not.toContain(old.split('.')[1]);
+        expect(Object.keys(list[0]!).sort()).toEqual(
+          ['createdAt', 'device', 'expiresAt', 'id', 'lastSeenAt', 'userId'].sort(),
+        );
+      });
+    });
+
+    describe('events and watch', () => {
+      it('emits opened, evicted, rejected, revoked, closed and expired', async () => {
+        const l = limiter({ policy: { max: 1 }, idleTimeout: '10m' });
+        const seen: string[] = [];
+        for (const name of ['opened', 'evicted', 'rejected', 'revoked', 'closed', 'expired'] as const) {
+          l.on(name, () => seen.push(name));
+        }
+        const a = token(await l.open({ userId: 'u' }));
+        const b = await l.open({ userId: 'u' });
+        if (!b.ok) throw new Error('setup');
+        await l.revoke('u', b.session.id);
+        const c = token(await l.open({ userId: 'u' }));
+        await l.close(c);
+        const d = token(await l.open({ userId: 'u' }));
+        clock += 11 * MINUTE;
+        await l.validate(d);
+        const r = createSessionLimiter({ store: handle.store, policy: { max: 1, onLimit: 'reject' }, pruneInterval: false, now: () => clock });
+        limiters.push(r);
+        r.on('rejected', () => seen.push('rejected'));
+        await r.open({ userId: 'w' });
+        await r.open({ userId: 'w' });
+        expect(seen).toEqual([
+          'opened',
+          'evicted',
+          'opened',
+          'revoked',
+          'opened',
+          'closed',
+          'opened',
+          'expired',
+          'rejected',
+        ]);
+        expect(a).toBeTypeOf('string');
+      });
+
+      it('a throwing listener does not break the operation', async () => {
+        const errors: unknown[] = [];
+        const l = limiter({ onError: (e) => errors.push(e) });
+        l.on('opened', () => {
+          throw new Error('listener bug');
+        });
+        expect((await l.open({ userId: 'u' })).ok).toBe(true);
+        expect(errors).toHaveLength(1);
+      });
+
+      it('watch fires once when the watched session is evicted', async () => {
+        const l = limiter({ policy: { max: 1 } });
+        const a = await l.open({ userId: 'u', device: { userAgent: IPHONE } });
+        if (!a.ok) throw new Error('setup');
+        const notices: string[] = [];
+        l.watch(a.session.id, (ended) => notices.push(`${ended.reason} by ${ended.by?.device.label}`));
+        await l.open({ userId: 'u', device: { userAgent: FIREFOX_WIN } });
+        await l.open({ userId: 'u', device: { userAgent: FIREFOX_WIN } });
+        expect(notices).toEqual(['evicted by Firefox 133 on Windows']);
+      });
+    });
+
+    describe('bounded storage', () => {
+      it('prune ends lapsed sessions and forgets tombstones after their time', async () => {
+        const l = limiter({ idleTimeout: '10m', tombstoneTtl: '1h' });
+        const expired: string[] = [];
+        l.on('expired', (e) => expired.push(e.session.id));
+        const a = await l.open({ userId: 'u' });
+        const b = await l.open({ userId: 'v' });
+        if (!a.ok || !b.ok) throw new Error('setup');
+        clock += 11 * MINUTE;
+        expect(await l.prune()).toMatchObject({ expired: 2 });
+        expect(expired.sort()).toEqual([a.session.id, b.session.id].sort());
+        expect((await handle.store.find(a.session.id))?.kind).toBe('tombstone');
+        expect(await l.validate(a.token)).toMatchObject({ code: 'SESSION_EXPIRED', reason: 'idle-timeout' });
+        clock += 61 * MINUTE;
+        const result = await l.prune();
+        expect(result.expired).toBe(0);
+        expect(result.forgotten).toBeGreaterThanOrEqual(2);
+        expect(await handle.store.find(a.session.id)).toBeNull();
+        expect(await handle.store.find(b.session.id)).toBeNull();
+        expect(await l.validate(a.token)).toEqual({ ok: false, code: 'SESSION_UNKNOWN' });
+      });
+    });
+
+    describe('concurrency', () => {
+      for (const k of [1, 3]) {
+        it(`100 parallel logins at limit ${k} (evict) leave exactly ${k} live`, async () => {
+          const l = limiter({ policy: { max: k } });
+          const results = await Promise.all(
+            Array.from({ length: 100 }, () => l.open({ userId: 'racer' })),
+          );
+          const live = await Promise.all(results.map(async (r) => (await l.validate(token(r))).ok));
+          expect(live.filter(Boolean)).toHaveLength(k);
+          expect(await l.list('racer')).toHaveLength(k);
+        });
+
+        it(`100 parallel logins at limit ${k} (reject) admit exactly ${k}`, async () => {
+          const l = limiter({ policy: { max: k, onLimit: 'reject' } });
+          const results = await Promise.all(
+            Array.from({ length: 100 }, () => l.open({ userId: 'racer' })),
+          );
+          expect(results.filter((r) => r.ok)).toHaveLength(k);
+          expect(await l.list('racer')).toHaveLength(k);
+        });
+      }
+
+      it('two store instances on the same data never exceed the limit together', async () => {
+        if (!handle.sibling) return; // one instance is the whole store (memory)
+        const one = limiter({ policy: { max: 2, onLimit: 'reject' } });
+        const two = limiter({ policy: { max: 2, onLimit: 'reject' } }, await handle.sibling());
+        const results = await Promise.all(
+          Array.from({ length: 60 }, (_, i) => (i % 2 ? one : two).open({ userId: 'pair' })),
+        );
+        expect(results.filter((r) => r.ok)).toHaveLength(2);
+        expect(await two.list('pair')).toHaveLength(2);
+      });
+    });
+  });
+}
