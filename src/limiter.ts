@@ -13,6 +13,7 @@ import {
   type SessionLimiterEvents,
   eventForReason,
 } from './events.js';
+import { LookupCache } from './cache.js';
 import { KeyedMutex } from './mutex.js';
 import { planOpen, sortForDisplay } from './plan.js';
 import { type PolicySource, type ResolvedPolicy, resolvePolicy } from './policy.js';
@@ -68,6 +69,13 @@ export interface SessionLimiterOptions<TUser = unknown> {
   now?: () => number;
   /** Called with errors nobody awaits: a throwing event listener, a failed background sweep. */
   onError?: (error: unknown) => void;
+  /**
+   * The per-process lookup cache, used only with a store that has a push channel (Redis,
+   * PostgreSQL) and only while that channel is up. `ttl` bounds how long an entry is trusted
+   * if a push were lost without the channel noticing. Default `{ ttl: '5s', maxEntries: 10000 }`;
+   * `false` turns it off.
+   */
+  cache?: { ttl?: Duration; maxEntries?: number } | false;
 }
 
 /**
@@ -167,6 +175,7 @@ type OpenOutcome =
   | { ok: true; session: SessionInfo; ends: SessionEnd[] };
 
 const UNKNOWN: InvalidSession = Object.freeze({ ok: false, code: 'SESSION_UNKNOWN' });
+const REUSE = 'refresh-token-reuse';
 const MAX_USER_ID = 256;
 const MAX_REASON = 64;
 const MAX_DATA_BYTES = 16 * 1024;
@@ -182,6 +191,7 @@ const OPTION_KEYS = new Set([
   'pruneInterval',
   'now',
   'onError',
+  'cache',
 ]);
 
 /**
@@ -210,6 +220,9 @@ export class SessionLimiter<TUser = unknown> {
   readonly #watchers = new Map<string, Set<WatchListener>>();
   readonly #userLocks = new KeyedMutex();
   readonly #pruneTimer: NodeJS.Timeout | undefined;
+  readonly #cache: LookupCache | undefined;
+  readonly #instanceId = newSessionId();
+  #unsubscribe: Promise<(() => Promise<void>) | undefined> | undefined;
   #pruning: Promise<PruneResult> | undefined;
   #disposed = false;
 
@@ -255,6 +268,11 @@ export class SessionLimiter<TUser = unknown> {
       }, pruneEvery);
       this.#pruneTimer.unref();
     }
+
+    if (this.store.subscribe) {
+      this.#cache = createCache(options.cache, this.#now);
+      this.#unsubscribe = this.#subscribe(this.store.subscribe.bind(this.store));
+    }
   }
 
   /**
@@ -299,7 +317,7 @@ export class SessionLimiter<TUser = unknown> {
           // A refusal still clears lapsed sessions, so dead ones never hold a slot.
           const ends = plan.lapsed.map((p) => this.#endOf(p.record, p.reason, now));
           return {
-            change: { add: [], end: ends },
+            change: { put: [], end: ends },
             value: { ok: false as const, live: plan.live, ends },
           };
         }
@@ -314,6 +332,7 @@ export class SessionLimiter<TUser = unknown> {
           idleTimeout,
           absoluteExpiresAt,
           expiresAt: expiryOf(now, idleTimeout, absoluteExpiresAt),
+          generation: 0,
           device,
         };
         if (data !== undefined) record.data = data;
@@ -329,7 +348,7 @@ export class SessionLimiter<TUser = unknown> {
           ),
         );
         return {
-          change: { add: [record], end: ends },
+          change: { put: [record], end: ends },
           value: { ok: true as const, session, ends },
         };
       });
@@ -363,20 +382,93 @@ export class SessionLimiter<TUser = unknown> {
     this.#assertOpen();
     const parsed = parseToken(token);
     if (!parsed) return UNKNOWN;
-    const found = await this.#find(parsed.id);
-    if (!found || !secretMatches(parsed.secret, found.record.tokenHash)) return UNKNOWN;
-    if (found.kind === 'tombstone') return deadSession(found.record);
+    return this.#check(parsed.id, parsed.secret);
+  }
 
-    const record = found.record;
-    const now = this.#now();
-    const lapsed = expiryReason(record, now);
-    if (lapsed) return this.#expire(record, lapsed, now);
-    if (now - record.lastSeenAt < this.#touchIntervalOf(record)) {
-      return { ok: true, session: toSessionInfo(record) };
-    }
-    const expiresAt = expiryOf(now, record.idleTimeout, record.absoluteExpiresAt);
-    await this.#store('touch', () => this.store.touch(record.id, now, expiresAt));
-    return { ok: true, session: toSessionInfo({ ...record, lastSeenAt: now, expiresAt }) };
+  /**
+   * `validate` for a token layer that has already authenticated the session id itself, such as
+   * the JWT module (the signature proves the `sid`). Same answers, same cache, same last-seen
+   * writes. Never pass it an id taken from an unauthenticated request.
+   *
+   * @example
+   * ```ts
+   * const { payload } = await jwtVerify(accessToken, key);
+   * const v = await limiter.validateSessionId(payload.sid as string);
+   * ```
+   */
+  async validateSessionId(sessionId: string): Promise<ValidateResult> {
+    this.#assertOpen();
+    if (!isSessionId(sessionId)) return UNKNOWN;
+    return this.#check(sessionId, null);
+  }
+
+  /**
+   * Moves a session's credential generation from `generation` to the next, atomically: the
+   * building block of refresh-token rotation. Presenting a generation that is not the current
+   * one means an old credential was replayed: the session is revoked with reason
+   * `'refresh-token-reuse'` and the answer says so.
+   *
+   * @example
+   * ```ts
+   * const r = await limiter.rotate(claims.sub, claims.sid, claims.gen);
+   * if (r.ok) issueTokens(r.session, r.generation);
+   * ```
+   */
+  async rotate(
+    userId: string,
+    sessionId: string,
+    generation: number,
+  ): Promise<{ ok: true; session: SessionInfo; generation: number } | InvalidSession> {
+    this.#assertOpen();
+    checkUserId(userId, 'userId');
+    if (!isSessionId(sessionId) || !Number.isInteger(generation)) return UNKNOWN;
+    return this.#userLocks.run(userId, async () => {
+      type Step =
+        | { kind: 'rotated'; record: SessionRecord }
+        | { kind: 'missing' }
+        | { kind: 'lapsed' | 'reused'; record: SessionRecord; reason: string };
+      const step = await this.#commitUser<Step>(userId, 'rotate', (snapshot) => {
+        const now = this.#now();
+        const current = snapshot.sessions.find((s) => s.id === sessionId);
+        const none = { put: [], end: [] };
+        if (!current) return { change: none, value: { kind: 'missing' } };
+        const lapsed = expiryReason(current, now);
+        if (lapsed)
+          return { change: none, value: { kind: 'lapsed', record: current, reason: lapsed } };
+        if (current.generation !== generation) {
+          return { change: none, value: { kind: 'reused', record: current, reason: REUSE } };
+        }
+        const record: SessionRecord = {
+          ...current,
+          generation: generation + 1,
+          lastSeenAt: now,
+          expiresAt: expiryOf(now, current.idleTimeout, current.absoluteExpiresAt),
+        };
+        return { change: { put: [record], end: [] }, value: { kind: 'rotated', record } };
+      });
+      switch (step.kind) {
+        case 'rotated':
+          this.#cache?.update(sessionId, { kind: 'session', record: step.record });
+          return {
+            ok: true,
+            session: toSessionInfo(step.record),
+            generation: step.record.generation,
+          };
+        case 'missing': {
+          const found = await this.#find(sessionId);
+          return found?.kind === 'tombstone' && found.record.userId === userId
+            ? deadSession(found.record)
+            : UNKNOWN;
+        }
+        case 'lapsed':
+          return this.#expire(step.record, step.reason, this.#now());
+        case 'reused': {
+          const now = this.#now();
+          const ended = await this.#end(step.record, step.reason, now);
+          return { ok: false, code: 'SESSION_REVOKED', reason: step.reason, at: ended?.at ?? now };
+        }
+      }
+    });
   }
 
   /**
@@ -465,7 +557,7 @@ export class SessionLimiter<TUser = unknown> {
         const ends = snapshot.sessions
           .filter((s) => s.id !== except)
           .map((s) => this.#endOf(s, expiryReason(s, now) ?? reason, now));
-        return { change: { add: [], end: ends }, value: ends };
+        return { change: { put: [], end: ends }, value: ends };
       });
       this.#announce(ends, false);
       return ends.filter((e) => e.reason === reason).map((e) => e.session);
@@ -556,7 +648,10 @@ export class SessionLimiter<TUser = unknown> {
     clearInterval(this.#pruneTimer);
     this.#events.clear();
     this.#watchers.clear();
+    this.#cache?.setEnabled(false);
     await this.#pruning?.catch(() => undefined);
+    const unsubscribe = await this.#unsubscribe;
+    await unsubscribe?.().catch(this.#onError);
   }
 
   async #sweep(): Promise<PruneResult> {
@@ -592,7 +687,7 @@ export class SessionLimiter<TUser = unknown> {
     for (let attempt = 1; ; attempt++) {
       const snapshot = await this.#store(operation, () => this.store.loadUser(userId));
       const { change, value } = decide(snapshot);
-      if (change.add.length === 0 && change.end.length === 0) return value;
+      if (change.put.length === 0 && change.end.length === 0) return value;
       const committed = await this.#store(operation, () =>
         this.store.commitUser(userId, snapshot.version, change),
       );
@@ -615,6 +710,7 @@ export class SessionLimiter<TUser = unknown> {
       reason,
       at,
       keepUntil: now + this.#tombstoneTtl,
+      origin: this.#instanceId,
     };
     if (by) end.by = by;
     return end;
@@ -641,6 +737,7 @@ export class SessionLimiter<TUser = unknown> {
 
   #announce(ends: readonly SessionEnded[], remote: boolean): void {
     for (const end of ends) {
+      this.#cache?.invalidate(end.session.id);
       this.#events.emit(eventForReason(end.reason), { ...end, remote });
       const watchers = this.#watchers.get(end.session.id);
       if (!watchers) continue;
@@ -655,8 +752,71 @@ export class SessionLimiter<TUser = unknown> {
     }
   }
 
-  async #find(id: string): Promise<FoundRecord | null> {
-    return this.#store('validate', () => this.store.find(id));
+  /** The shared half of `validate` and `validateSessionId`; `secret` null when pre-authenticated. */
+  async #check(id: string, secret: string | null): Promise<ValidateResult> {
+    const found = await this.#find(id);
+    if (!found) return UNKNOWN;
+    if (secret !== null && !secretMatches(secret, found.record.tokenHash)) return UNKNOWN;
+    if (found.kind === 'tombstone') return deadSession(found.record);
+
+    let record = found.record;
+    let now = this.#now();
+    if (this.#cache?.enabled && this.#needsFreshRead(record, now)) {
+      // Expiry and last-seen writes are decided on the store's copy, never a cached one:
+      // another process may have seen the session since this one cached it.
+      const fresh = await this.#find(id, true);
+      if (fresh?.kind !== 'session') return fresh ? deadSession(fresh.record) : UNKNOWN;
+      record = fresh.record;
+      now = this.#now();
+    }
+    const lapsed = expiryReason(record, now);
+    if (lapsed) return this.#expire(record, lapsed, now);
+    if (now - record.lastSeenAt < this.#touchIntervalOf(record)) {
+      return { ok: true, session: toSessionInfo(record) };
+    }
+    const expiresAt = expiryOf(now, record.idleTimeout, record.absoluteExpiresAt);
+    await this.#store('touch', () => this.store.touch(id, now, expiresAt));
+    const touched = { ...record, lastSeenAt: now, expiresAt };
+    this.#cache?.update(id, { kind: 'session', record: touched });
+    return { ok: true, session: toSessionInfo(touched) };
+  }
+
+  #needsFreshRead(record: SessionRecord, now: number): boolean {
+    return (
+      expiryReason(record, now) !== null || now - record.lastSeenAt >= this.#touchIntervalOf(record)
+    );
+  }
+
+  /** Looks a session up, from the cache when the push channel allows it. */
+  async #find(id: string, bypassCache = false): Promise<FoundRecord | null> {
+    const cache = this.#cache;
+    if (!cache?.enabled) return this.#store('validate', () => this.store.find(id));
+    if (!bypassCache) {
+      const cached = cache.get(id);
+      if (cached) return cached;
+    }
+    const mark = cache.mark();
+    const found = await this.#store('validate', () => this.store.find(id));
+    if (found) cache.fill(id, found, mark);
+    return found;
+  }
+
+  async #subscribe(
+    subscribe: NonNullable<SessionStore['subscribe']>,
+  ): Promise<(() => Promise<void>) | undefined> {
+    try {
+      return await subscribe({
+        ended: (notice) => {
+          this.#cache?.invalidate(notice.session.id);
+          if (notice.origin !== this.#instanceId && !this.#disposed) this.#announce([notice], true);
+        },
+        status: (up) => this.#cache?.setEnabled(up && !this.#disposed),
+      });
+    } catch (error) {
+      // Without a push channel the limiter still works, reading the store on every request.
+      this.#onError(storeUnavailable('subscribe', error));
+      return undefined;
+    }
   }
 
   /** Runs a store call; anything it throws becomes `STORE_UNAVAILABLE` (fail closed). */
@@ -774,6 +934,28 @@ function assertStore(store: unknown): void {
 function optionalFunction<T>(value: T | undefined, field: string): T | undefined {
   if (value === undefined || typeof value === 'function') return value;
   throw configError(field, 'must be a function');
+}
+
+function createCache(
+  option: SessionLimiterOptions['cache'],
+  now: () => number,
+): LookupCache | undefined {
+  if (option === false) return undefined;
+  if (option !== undefined && (typeof option !== 'object' || (option as unknown) === null)) {
+    throw configError(
+      'cache',
+      "must be false or an object such as { ttl: '5s', maxEntries: 10000 }",
+    );
+  }
+  const maxEntries = option?.maxEntries ?? 10_000;
+  if (!Number.isInteger(maxEntries) || maxEntries < 1) {
+    throw configError(
+      'cache.maxEntries',
+      `must be a whole number >= 1 (got ${describeValue(maxEntries)})`,
+    );
+  }
+  const ttl = parseDuration(option?.ttl ?? '5s', 'cache.ttl', false);
+  return new LookupCache({ maxEntries, ttl, now });
 }
 
 function finiteOrNull(value: number): number | null {

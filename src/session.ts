@@ -52,6 +52,8 @@ export interface SessionRecord {
   absoluteExpiresAt: number | null;
   /** min(lastSeenAt + idleTimeout, absoluteExpiresAt): when the session dies; null for never. */
   expiresAt: number | null;
+  /** Bumped each time the session's credential rotates (JWT refresh); 0 at login. */
+  generation: number;
   device: DeviceInfo;
   data?: JsonValue;
 }
@@ -92,6 +94,8 @@ export interface SessionEnded {
 export interface SessionEnd extends SessionEnded {
   /** When the tombstone may be forgotten. */
   keepUntil: number;
+  /** The limiter instance that ended it, so it can skip its own notices on the push channel. */
+  origin: string;
 }
 
 /** The reasons the library itself gives. Apps may pass their own to `revoke`. */

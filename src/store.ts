@@ -1,4 +1,4 @@
-import type { SessionEnd, SessionEnded, SessionRecord, TombstoneRecord } from './session.js';
+import type { SessionEnd, SessionRecord, TombstoneRecord } from './session.js';
 
 /** One user's sessions as read, with the version a later commit must match. */
 export interface UserSnapshot {
@@ -6,9 +6,12 @@ export interface UserSnapshot {
   sessions: SessionRecord[];
 }
 
-/** What one atomic commit does to one user: sessions to add, sessions to end with a tombstone. */
+/**
+ * What one atomic commit does to one user: sessions to write (insert, or replace the record
+ * with the same id) and sessions to end with a tombstone.
+ */
 export interface UserChange {
-  add: SessionRecord[];
+  put: SessionRecord[];
   end: SessionEnd[];
 }
 
@@ -20,8 +23,8 @@ export type FoundRecord =
  * Handlers a store's push channel calls, in every process, when any process ends a session.
  */
 export interface PushHandlers {
-  /** A session ended somewhere (this process's own ends may be repeated; they are harmless). */
-  ended(notice: SessionEnded): void;
+  /** A session ended somewhere. The process's own ends come back too; `origin` tells them apart. */
+  ended(notice: SessionEnd): void;
   /** The channel went down (`false`) or came back (`true`). While down, caches must not be used. */
   status(up: boolean): void;
 }
@@ -47,12 +50,12 @@ export interface SessionStore {
   /**
    * Applies `change` only if the user's version still equals `version`, bumping it; returns
    * false (and changes nothing) otherwise. Ended sessions become tombstones carrying their
-   * token hash.
+   * token hash, and are published on the push channel (if any) as part of the same step.
    */
   commitUser(userId: string, version: number, change: UserChange): Promise<boolean>;
   /**
-   * Ends session `end.session.id` (tombstone, version bump) if it exists and belongs to
-   * `end.session.userId`. Returns the removed record, or null when there was none.
+   * Ends session `end.session.id` (tombstone, version bump, publish) if it exists and belongs
+   * to `end.session.userId`. Returns the removed record, or null when there was none.
    */
   endSession(end: SessionEnd): Promise<SessionRecord | null>;
   /** Looks a session id up: live or lapsed session, tombstone, or null. */

@@ -49,7 +49,7 @@ export class MemoryStore implements SessionStore {
     this.#users.set(userId, user);
     user.version++;
     for (const end of change.end) this.#remove(user, end);
-    for (const record of change.add) {
+    for (const record of change.put) {
       this.#sessions.set(record.id, record);
       user.ids.add(record.id);
     }

@@ -4,7 +4,11 @@ import {
   type OpenResult,
   type SessionLimiter,
   type SessionLimiterOptions,
+  type FoundRecord,
+  type PushHandlers,
+  type SessionEnd,
   type SessionStore,
+  type UserChange,
 } from '../../src/index.js';
 
 /** What a store's test file hands the suite: a fresh, empty store on the real engine. */
@@ -33,11 +37,96 @@ function token(result: OpenResult): string {
   return result.token;
 }
 
+/** Polls `condition` until it holds, failing after `ms`. */
+export async function waitFor(condition: () => boolean, ms: number, what: string): Promise<void> {
+  const deadline = performance.now() + ms;
+  while (!condition()) {
+    if (performance.now() > deadline)
+      throw new Error(`timed out after ${ms} ms waiting for ${what}`);
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/**
+ * A real store with a window onto it: counts lookups, reports push status, and can hold one
+ * lookup after the store answered (to stage a slow read racing a revoke).
+ */
+export class InstrumentedStore implements SessionStore {
+  finds = 0;
+  heldReads = 0;
+  pushUp = false;
+  #hold: Promise<void> | undefined;
+  readonly #inner: SessionStore;
+
+  constructor(inner: SessionStore) {
+    this.#inner = inner;
+    if (inner.subscribe) {
+      const subscribe = inner.subscribe.bind(inner);
+      this.subscribe = (handlers: PushHandlers) =>
+        subscribe({
+          ended: (notice) => handlers.ended(notice),
+          status: (up) => {
+            this.pushUp = up;
+            handlers.status(up);
+          },
+        });
+    }
+  }
+
+  subscribe?: (handlers: PushHandlers) => Promise<() => Promise<void>>;
+
+  holdNextFind(): () => void {
+    let release!: () => void;
+    this.#hold = new Promise((resolve) => (release = resolve));
+    return release;
+  }
+
+  async find(id: string): Promise<FoundRecord | null> {
+    this.finds++;
+    const found = await this.#inner.find(id);
+    const hold = this.#hold;
+    if (hold) {
+      this.#hold = undefined;
+      this.heldReads++;
+      await hold;
+    }
+    return found;
+  }
+
+  loadUser(userId: string) {
+    return this.#inner.loadUser(userId);
+  }
+  commitUser(userId: string, version: number, change: UserChange) {
+    return this.#inner.commitUser(userId, version, change);
+  }
+  endSession(end: SessionEnd) {
+    return this.#inner.endSession(end);
+  }
+  touch(id: string, lastSeenAt: number, expiresAt: number | null) {
+    return this.#inner.touch(id, lastSeenAt, expiresAt);
+  }
+  lapsed(now: number, limit: number) {
+    return this.#inner.lapsed(now, limit);
+  }
+  prune(now: number) {
+    return this.#inner.prune(now);
+  }
+}
+
 /**
  * The one suite every store runs: limit semantics, eviction orders, reject and replace,
  * per-device caps, timeouts on a fake clock, tombstones, revoke checks, pruning, concurrency.
  */
-export function describeStoreConformance(name: string, open: () => Promise<StoreHandle>): void {
+export function describeStoreConformance(
+  name: string,
+  open: () => Promise<StoreHandle>,
+  capabilities: {
+    /** The store has a push channel (subscribe): caching and cross-process watch are tested. */
+    push?: boolean;
+    /** The handle offers `sibling()`: a second instance on the same data. */
+    sibling?: boolean;
+  } = {},
+): void {
   describe(`${name} conformance`, () => {
     let handle: StoreHandle;
     let clock: number;
@@ -114,14 +203,19 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         expect(b.evicted).toHaveLength(1);
         expect(b.evicted[0]!.device.label).toBe('Chrome 131 on macOS');
         const v = await l.validate(a);
-        expect(v).toMatchObject({ ok: false, code: 'SESSION_REVOKED', reason: 'evicted', at: clock });
+        expect(v).toMatchObject({
+          ok: false,
+          code: 'SESSION_REVOKED',
+          reason: 'evicted',
+          at: clock,
+        });
         if (v.ok) return;
         expect(v.by?.id).toBe(b.session.id);
         expect(v.by?.device.label).toBe('Firefox 133 on Windows');
         expect((await l.validate(b.token)).ok).toBe(true);
       });
 
-      it("evicts the least recently active session by default", async () => {
+      it('evicts the least recently active session by default', async () => {
         const l = limiter({ policy: { max: 2 } });
         const first = token(await l.open({ userId: 'u' }));
         clock += MINUTE;
@@ -131,7 +225,10 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         clock += MINUTE;
         await l.open({ userId: 'u' });
         expect((await l.validate(first)).ok).toBe(true);
-        expect(await l.validate(second)).toMatchObject({ code: 'SESSION_REVOKED', reason: 'evicted' });
+        expect(await l.validate(second)).toMatchObject({
+          code: 'SESSION_REVOKED',
+          reason: 'evicted',
+        });
       });
 
       it("evicts the earliest login with evict: 'oldest'", async () => {
@@ -143,7 +240,10 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         expect((await l.validate(first)).ok).toBe(true);
         clock += MINUTE;
         await l.open({ userId: 'u' });
-        expect(await l.validate(first)).toMatchObject({ code: 'SESSION_REVOKED', reason: 'evicted' });
+        expect(await l.validate(first)).toMatchObject({
+          code: 'SESSION_REVOKED',
+          reason: 'evicted',
+        });
         expect((await l.validate(second)).ok).toBe(true);
       });
 
@@ -196,7 +296,10 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         clock += MINUTE;
         const phone2 = await l.open({ userId: 'dave', device: { userAgent: ANDROID } });
         expect(phone2.ok && phone2.evicted.map((s) => s.device.kind)).toEqual(['mobile']);
-        expect(await l.validate(phone1)).toMatchObject({ code: 'SESSION_REVOKED', reason: 'evicted' });
+        expect(await l.validate(phone1)).toMatchObject({
+          code: 'SESSION_REVOKED',
+          reason: 'evicted',
+        });
         expect((await l.validate(desktop)).ok).toBe(true);
         // Kinds not listed are bounded only by max (here: none).
         const tablet = await l.open({ userId: 'dave', device: { kind: 'tablet' } });
@@ -239,7 +342,10 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         clock += 29 * MINUTE; // active 29 minutes ago: still live
         expect((await l.validate(a)).ok).toBe(true);
         clock += 31 * MINUTE;
-        expect(await l.validate(a)).toMatchObject({ code: 'SESSION_EXPIRED', reason: 'idle-timeout' });
+        expect(await l.validate(a)).toMatchObject({
+          code: 'SESSION_EXPIRED',
+          reason: 'idle-timeout',
+        });
         // A closed browser does not lock the user out.
         const b = await l.open({ userId: 'u' });
         expect(b.ok).toBe(true);
@@ -250,7 +356,10 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         const a = token(await l.open({ userId: 'u' }));
         clock += 11 * MINUTE;
         expect((await l.open({ userId: 'u' })).ok).toBe(true);
-        expect(await l.validate(a)).toMatchObject({ code: 'SESSION_EXPIRED', reason: 'idle-timeout' });
+        expect(await l.validate(a)).toMatchObject({
+          code: 'SESSION_EXPIRED',
+          reason: 'idle-timeout',
+        });
       });
 
       it('ends a busy session at its absolute timeout', async () => {
@@ -344,13 +453,18 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
 
       it('list shows live sessions only, most recently active first, with no secrets', async () => {
         const l = limiter({ idleTimeout: '10m' });
-        const old = token(await l.open({ userId: 'u', device: { userAgent: IPHONE, ip: '203.0.113.9' } }));
+        const old = token(
+          await l.open({ userId: 'u', device: { userAgent: IPHONE, ip: '203.0.113.9' } }),
+        );
         clock += 11 * MINUTE;
         await l.open({ userId: 'u', device: { userAgent: CHROME_MAC }, data: { note: 'hi' } });
         clock += MINUTE;
         await l.open({ userId: 'u', device: { userAgent: FIREFOX_WIN } });
         const list = await l.list('u');
-        expect(list.map((s) => s.device.label)).toEqual(['Firefox 133 on Windows', 'Chrome 131 on macOS']);
+        expect(list.map((s) => s.device.label)).toEqual([
+          'Firefox 133 on Windows',
+          'Chrome 131 on macOS',
+        ]);
         expect(list[1]!.data).toEqual({ note: 'hi' });
         expect(JSON.stringify(list)).not.toContain(old.split('.')[1]);
         expect(Object.keys(list[0]!).sort()).toEqual(
@@ -363,7 +477,14 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
       it('emits opened, evicted, rejected, revoked, closed and expired', async () => {
         const l = limiter({ policy: { max: 1 }, idleTimeout: '10m' });
         const seen: string[] = [];
-        for (const name of ['opened', 'evicted', 'rejected', 'revoked', 'closed', 'expired'] as const) {
+        for (const name of [
+          'opened',
+          'evicted',
+          'rejected',
+          'revoked',
+          'closed',
+          'expired',
+        ] as const) {
           l.on(name, () => seen.push(name));
         }
         const a = token(await l.open({ userId: 'u' }));
@@ -375,7 +496,12 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         const d = token(await l.open({ userId: 'u' }));
         clock += 11 * MINUTE;
         await l.validate(d);
-        const r = createSessionLimiter({ store: handle.store, policy: { max: 1, onLimit: 'reject' }, pruneInterval: false, now: () => clock });
+        const r = createSessionLimiter({
+          store: handle.store,
+          policy: { max: 1, onLimit: 'reject' },
+          pruneInterval: false,
+          now: () => clock,
+        });
         limiters.push(r);
         r.on('rejected', () => seen.push('rejected'));
         await r.open({ userId: 'w' });
@@ -409,7 +535,9 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         const a = await l.open({ userId: 'u', device: { userAgent: IPHONE } });
         if (!a.ok) throw new Error('setup');
         const notices: string[] = [];
-        l.watch(a.session.id, (ended) => notices.push(`${ended.reason} by ${ended.by?.device.label}`));
+        l.watch(a.session.id, (ended) =>
+          notices.push(`${ended.reason} by ${ended.by?.device.label}`),
+        );
         await l.open({ userId: 'u', device: { userAgent: FIREFOX_WIN } });
         await l.open({ userId: 'u', device: { userAgent: FIREFOX_WIN } });
         expect(notices).toEqual(['evicted by Firefox 133 on Windows']);
@@ -428,7 +556,10 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         expect(await l.prune()).toMatchObject({ expired: 2 });
         expect(expired.sort()).toEqual([a.session.id, b.session.id].sort());
         expect((await handle.store.find(a.session.id))?.kind).toBe('tombstone');
-        expect(await l.validate(a.token)).toMatchObject({ code: 'SESSION_EXPIRED', reason: 'idle-timeout' });
+        expect(await l.validate(a.token)).toMatchObject({
+          code: 'SESSION_EXPIRED',
+          reason: 'idle-timeout',
+        });
         clock += 61 * MINUTE;
         const result = await l.prune();
         expect(result.expired).toBe(0);
@@ -436,6 +567,66 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         expect(await handle.store.find(a.session.id)).toBeNull();
         expect(await handle.store.find(b.session.id)).toBeNull();
         expect(await l.validate(a.token)).toEqual({ ok: false, code: 'SESSION_UNKNOWN' });
+      });
+    });
+
+    describe.runIf(capabilities.push)('push channel', () => {
+      async function pair(options: SessionLimiterOptions = {}) {
+        if (!handle.store.subscribe || !handle.sibling) {
+          throw new Error('a push store must offer subscribe() and a sibling()');
+        }
+        const here = limiter(options);
+        const there = new InstrumentedStore(await handle.sibling());
+        const remote = limiter(options, there);
+        await waitFor(() => there.pushUp, 2_000, 'the push channel to come up');
+        return { here, remote, there };
+      }
+
+      it('a revoke in one process is refused in another within 50 ms, and watchers fire there', async () => {
+        const p = await pair({ policy: { max: 1 } });
+        const a = await p.here.open({ userId: 'u', device: { userAgent: IPHONE } });
+        if (!a.ok) throw new Error('setup');
+        expect((await p.remote.validate(a.token)).ok).toBe(true);
+        const watched: string[] = [];
+        const events: boolean[] = [];
+        p.remote.watch(a.session.id, (e) => watched.push(e.reason));
+        p.remote.on('evicted', (e) => events.push(e.remote));
+        await p.here.open({ userId: 'u', device: { userAgent: FIREFOX_WIN } });
+        const started = performance.now();
+        await waitFor(() => watched.length > 0, 50, 'the eviction to reach the other process');
+        expect(performance.now() - started).toBeLessThan(50);
+        expect(watched).toEqual(['evicted']);
+        expect(events).toEqual([true]);
+        expect(await p.remote.validate(a.token)).toMatchObject({
+          code: 'SESSION_REVOKED',
+          reason: 'evicted',
+        });
+      });
+
+      it('a warm cache answers validate with no store round trip', async () => {
+        const p = await pair();
+        const a = token(await p.here.open({ userId: 'u' }));
+        for (let i = 0; i < 5; i++) expect((await p.remote.validate(a)).ok).toBe(true);
+        expect(p.there.finds).toBe(1);
+      });
+
+      it('a slow read that began before a revoke cannot bring the session back', async () => {
+        const p = await pair();
+        const a = await p.here.open({ userId: 'u' });
+        if (!a.ok) throw new Error('setup');
+        const ended: string[] = [];
+        p.remote.watch(a.session.id, (e) => ended.push(e.reason));
+        const release = p.there.holdNextFind();
+        const slow = p.remote.validate(a.token); // reads "live", then stalls
+        await waitFor(() => p.there.heldReads > 0, 1_000, 'the read to reach the store');
+        await p.here.revoke('u', a.session.id);
+        await waitFor(() => ended.length > 0, 1_000, 'the revoke to reach the other process');
+        release();
+        expect((await slow).ok).toBe(true); // the in-flight answer predates the revoke
+        expect(await p.remote.validate(a.token)).toMatchObject({
+          code: 'SESSION_REVOKED',
+          reason: 'revoked',
+        });
       });
     });
 
@@ -461,16 +652,19 @@ export function describeStoreConformance(name: string, open: () => Promise<Store
         });
       }
 
-      it('two store instances on the same data never exceed the limit together', async () => {
-        if (!handle.sibling) return; // one instance is the whole store (memory)
-        const one = limiter({ policy: { max: 2, onLimit: 'reject' } });
-        const two = limiter({ policy: { max: 2, onLimit: 'reject' } }, await handle.sibling());
-        const results = await Promise.all(
-          Array.from({ length: 60 }, (_, i) => (i % 2 ? one : two).open({ userId: 'pair' })),
-        );
-        expect(results.filter((r) => r.ok)).toHaveLength(2);
-        expect(await two.list('pair')).toHaveLength(2);
-      });
+      it.runIf(capabilities.sibling)(
+        'two store instances on the same data never exceed the limit together',
+        async () => {
+          if (!handle.sibling) throw new Error('the handle must offer sibling()');
+          const one = limiter({ policy: { max: 2, onLimit: 'reject' } });
+          const two = limiter({ policy: { max: 2, onLimit: 'reject' } }, await handle.sibling());
+          const results = await Promise.all(
+            Array.from({ length: 60 }, (_, i) => (i % 2 ? one : two).open({ userId: 'pair' })),
+          );
+          expect(results.filter((r) => r.ok)).toHaveLength(2);
+          expect(await two.list('pair')).toHaveLength(2);
+        },
+      );
     });
   });
 }
