@@ -13,6 +13,7 @@ import {
   type SessionLimiterEvents,
   eventForReason,
 } from './events.js';
+import { randomBytes } from 'node:crypto';
 import { LookupCache } from './cache.js';
 import { KeyedMutex } from './mutex.js';
 import { planOpen, sortForDisplay } from './plan.js';
@@ -221,7 +222,7 @@ export class SessionLimiter<TUser = unknown> {
   readonly #userLocks = new KeyedMutex();
   readonly #pruneTimer: NodeJS.Timeout | undefined;
   readonly #cache: LookupCache | undefined;
-  readonly #instanceId = newSessionId();
+  readonly #instanceId = instanceTag();
   #unsubscribe: Promise<(() => Promise<void>) | undefined> | undefined;
   #pruning: Promise<PruneResult> | undefined;
   #disposed = false;
@@ -270,7 +271,7 @@ export class SessionLimiter<TUser = unknown> {
     }
 
     if (this.store.subscribe) {
-      this.#cache = createCache(options.cache, this.#now);
+      if (this.store.cacheLookups) this.#cache = createCache(options.cache, this.#now);
       this.#unsubscribe = this.#subscribe(this.store.subscribe.bind(this.store));
     }
   }
@@ -300,7 +301,7 @@ export class SessionLimiter<TUser = unknown> {
     const policy = await this.#policyFor(input);
     const device = describeDevice(input.device);
 
-    const id = newSessionId();
+    const id = newSessionId(userId);
     const { token, tokenHash } = newToken(id);
 
     return this.#userLocks.run(userId, async () => {
@@ -660,8 +661,9 @@ export class SessionLimiter<TUser = unknown> {
     for (;;) {
       const lapsed = await this.#store('prune', () => this.store.lapsed(now, PRUNE_BATCH));
       for (const record of lapsed) {
-        const reason = expiryReason(record, now) ?? END_REASONS.idle;
-        if (await this.#end(record, reason, now)) expired++;
+        // A store's expiry index may lag its records: trust only the record.
+        const reason = expiryReason(record, now);
+        if (reason && (await this.#end(record, reason, now))) expired++;
       }
       if (lapsed.length < PRUNE_BATCH) break;
     }
@@ -964,6 +966,11 @@ function finiteOrNull(value: number): number | null {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** An id for this limiter instance on the push channel (not a secret). */
+function instanceTag(): string {
+  return randomBytes(9).toString('base64url');
 }
 
 function reportError(error: unknown): void {

@@ -25,7 +25,10 @@ export type FoundRecord =
 export interface PushHandlers {
   /** A session ended somewhere. The process's own ends come back too; `origin` tells them apart. */
   ended(notice: SessionEnd): void;
-  /** The channel went down (`false`) or came back (`true`). While down, caches must not be used. */
+  /**
+   * The channel is listening (`true`: call it once subscribed, and again after every
+   * reconnect) or went down (`false`: notices may be lost, so caches must not be used).
+   */
   status(up: boolean): void;
 }
 
@@ -71,4 +74,9 @@ export interface SessionStore {
    * let the limiter cache `validate` answers. Returns a function that unsubscribes.
    */
   subscribe?(handlers: PushHandlers): Promise<() => Promise<void>>;
+  /**
+   * Set by stores whose reads cross a network (Redis, PostgreSQL): while the push channel is up,
+   * the limiter may answer `validate` from a per-process cache that the push invalidates.
+   */
+  readonly cacheLookups?: boolean;
 }

@@ -1,20 +1,40 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
- * A session token is `<id>.<secret>`: the id is the session's public handle (22 base64url
- * characters, 128 random bits) and the secret is 256 random bits. The store keeps the id and a
- * SHA-256 hash of the secret, never the secret, so a dump of the store cannot be replayed.
+ * A session token is `<id>.<secret>`. The id is the session's public handle: a 6-character tag
+ * of the user (see `userTag`) and 128 random bits, 28 base64url characters in all. The secret is
+ * 256 random bits. The store keeps the id and a SHA-256 hash of the secret, never the secret,
+ * so a dump of the store cannot be replayed.
  */
-const ID_BYTES = 16;
+const TAG_LENGTH = 6;
+const RANDOM_BYTES = 16;
 const SECRET_BYTES = 32;
-const ID_LENGTH = 22;
+const ID_LENGTH = TAG_LENGTH + 22;
 const SECRET_LENGTH = 43;
 const TOKEN_LENGTH = ID_LENGTH + 1 + SECRET_LENGTH;
 const BASE64URL = /^[A-Za-z0-9_-]+$/;
 
-/** A new random session id: a public handle, safe to show and to pass to `revoke`. */
-export function newSessionId(): string {
-  return randomBytes(ID_BYTES).toString('base64url');
+/**
+ * A short, stable tag of a user id that every one of the user's session ids starts with. A
+ * store can find a user's shard (a Redis Cluster hash slot, say) from a session id alone.
+ *
+ * @example
+ * ```ts
+ * newSessionId('alice').startsWith(userTag('alice')); // true
+ * ```
+ */
+export function userTag(userId: string): string {
+  return createHash('sha256').update(userId).digest('base64url').slice(0, TAG_LENGTH);
+}
+
+/** The user tag a session id starts with. */
+export function tagOfSessionId(sessionId: string): string {
+  return sessionId.slice(0, TAG_LENGTH);
+}
+
+/** A new random session id for a user: a public handle, safe to show and to pass to `revoke`. */
+export function newSessionId(userId: string): string {
+  return userTag(userId) + randomBytes(RANDOM_BYTES).toString('base64url');
 }
 
 /** True when `value` has the shape of a session id (used to refuse junk before a store read). */
