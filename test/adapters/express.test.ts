@@ -1,0 +1,415 @@
+import express5, { type Express, type NextFunction, type Request, type Response } from 'express';
+import session from 'express-session';
+import express4 from 'express4';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  createSessionLimiter,
+  MemoryStore,
+  SessionLimiterError,
+  type SessionLimiter,
+  type SessionStore,
+} from '../../src/index.js';
+import { sessionLimit, type SessionLimitOptions } from '../../src/adapters/express.js';
+import { Browser, listen } from '../support/browser.js';
+
+const FIREFOX_WIN =
+  'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0';
+const IPHONE =
+  'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
+
+interface User {
+  id: string;
+  role: 'staff' | 'family' | 'customer';
+}
+const USERS: Record<string, User> = {
+  alice: { id: 'alice', role: 'staff' },
+  carol: { id: 'carol', role: 'family' },
+  bob: { id: 'bob', role: 'customer' },
+};
+
+type ExpressFactory = typeof express5;
+
+function makeApp(
+  express: ExpressFactory,
+  limiter: SessionLimiter<User>,
+  options: SessionLimitOptions<User> = {},
+  before?: (app: Express) => void,
+): Express {
+  const app = express();
+  app.set('trust proxy', 'loopback');
+  app.use(express.json());
+  before?.(app);
+  app.use(sessionLimit(limiter, options));
+  const wrap =
+    (route: (req: Request, res: Response) => Promise<unknown>) =>
+    (req: Request, res: Response, next: NextFunction) => {
+      route(req, res).catch(next);
+    };
+  app.post(
+    '/api/login',
+    wrap(async (req, res) => {
+      const user = USERS[(req.body as { username?: string }).username ?? ''];
+      if (!user) return res.status(401).json({ error: { code: 'INVALID_CREDENTIALS' } });
+      const ended = req.sessionLimit.ended?.reason ?? null;
+      const r = await req.sessionLimit.login(user, {
+        replace: (req.body as { replace?: string }).replace,
+      });
+      if (!r.ok) return res.status(409).json({ error: { code: r.code }, active: r.active });
+      return res.json({ session: r.session, ended });
+    }),
+  );
+  app.get('/api/me', (req, res) => {
+    if (!req.sessionLimit.session)
+      return res.status(401).json({ error: { code: 'UNAUTHENTICATED' } });
+    return res.json({ session: req.sessionLimit.session });
+  });
+  app.get(
+    '/api/sessions',
+    wrap(async (req, res) =>
+      res.json({ sessions: await req.sessionLimit.list(), current: req.sessionLimit.session?.id }),
+    ),
+  );
+  app.delete(
+    '/api/sessions/:id',
+    wrap(async (req, res) =>
+      res.json({ revoked: await req.sessionLimit.revoke(String(req.params.id)) }),
+    ),
+  );
+  app.post(
+    '/api/sessions/revoke-others',
+    wrap(async (req, res) => res.json({ revoked: await req.sessionLimit.revokeOthers() })),
+  );
+  app.post(
+    '/api/logout',
+    wrap(async (req, res) => res.json({ closed: await req.sessionLimit.logout() })),
+  );
+  app.get('/login', (req, res) => {
+    res.type('html').send(`<p role="alert">${req.sessionLimit.notice ?? ''}</p>`);
+  });
+  app.get('/dashboard', (req, res) => {
+    res.type('html').send(req.sessionLimit.session ? 'dashboard' : 'anonymous');
+  });
+  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
+    if (error instanceof SessionLimiterError && error.code === 'SESSION_NOT_FOUND') {
+      return res.status(404).json({ error: { code: error.code } });
+    }
+    return res.status(500).json({ error: { code: 'INTERNAL', message: String(error) } });
+  });
+  return app;
+}
+
+function policy(user: User) {
+  if (user.role === 'staff') return { max: 1 };
+  if (user.role === 'family') return { max: 2, onLimit: 'reject' as const };
+  return {};
+}
+
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  for (const close of closers.splice(0)) await close();
+});
+
+async function serve(app: Express): Promise<string> {
+  const server = await listen(app);
+  closers.push(server.close);
+  return server.url;
+}
+
+function newLimiter(store: SessionStore = new MemoryStore()): SessionLimiter<User> {
+  const limiter = createSessionLimiter<User>({ store, policy, pruneInterval: false });
+  closers.push(() => limiter.dispose());
+  return limiter;
+}
+
+for (const [name, express] of [
+  ['Express 5', express5],
+  ['Express 4', express4],
+] as const) {
+  describe(`${name} adapter, cookie mode`, () => {
+    it('passes a request with no session through untouched', async () => {
+      const url = await serve(makeApp(express, newLimiter()));
+      const b = new Browser(url);
+      expect(await b.json('/api/me')).toEqual({
+        status: 401,
+        body: { error: { code: 'UNAUTHENTICATED' } },
+      });
+      expect(b.lastSetCookies).toEqual([]);
+    });
+
+    it('sets a __Host- cookie: Secure, HttpOnly, SameSite=Lax, Path=/ over https', async () => {
+      const url = await serve(makeApp(express, newLimiter()));
+      const b = new Browser(url);
+      const login = await b.request('/api/login', {
+        json: { username: 'bob' },
+        headers: { 'x-forwarded-proto': 'https' },
+      });
+      expect(login.status).toBe(200);
+      const [cookie] = b.lastSetCookies;
+      expect(cookie?.name).toBe('__Host-sid');
+      expect(cookie?.attributes).toEqual({
+        path: '/',
+        httponly: true,
+        samesite: 'Lax',
+        secure: true,
+      });
+      expect(cookie?.attributes.domain).toBeUndefined();
+      const me = await b.json('/api/me', { headers: { 'x-forwarded-proto': 'https' } });
+      expect(me.status).toBe(200);
+    });
+
+    it('falls back to a plain cookie on http://localhost only', async () => {
+      const url = await serve(makeApp(express, newLimiter()));
+      const local = new Browser(url);
+      await local.request('/api/login', { json: { username: 'bob' } });
+      expect(local.lastSetCookies[0]?.name).toBe('sid');
+      expect(local.lastSetCookies[0]?.attributes.secure).toBeUndefined();
+      expect((await local.json('/api/me')).status).toBe(200);
+
+      const remote = new Browser(url);
+      await remote.request('/api/login', {
+        json: { username: 'bob' },
+        headers: { 'x-forwarded-host': 'example.com' },
+      });
+      expect(remote.lastSetCookies[0]?.name).toBe('__Host-sid');
+      expect(remote.lastSetCookies[0]?.attributes.secure).toBe(true);
+    });
+
+    it('answers an evicted session with 401, the reason and a sentence naming the new device', async () => {
+      const url = await serve(makeApp(express, newLimiter()));
+      const a = new Browser(url);
+      const b = new Browser(url, FIREFOX_WIN);
+      await a.request('/api/login', { json: { username: 'alice' } });
+      await b.request('/api/login', { json: { username: 'alice' } });
+      const me = await a.json<{
+        error: { code: string; reason: string; message: string; at: string };
+      }>('/api/me');
+      expect(me.status).toBe(401);
+      expect(me.body.error.code).toBe('SESSION_REVOKED');
+      expect(me.body.error.reason).toBe('evicted');
+      expect(me.body.error.message).toMatch(
+        /^You were signed out because your account signed in on another device \(Firefox 133 on Windows\) at \d\d:\d\d UTC\.$/,
+      );
+      expect(a.cookies.has('sid')).toBe(false); // the dead cookie was cleared
+      expect((await a.json('/api/me')).body).toEqual({ error: { code: 'UNAUTHENTICATED' } });
+      expect((await b.json('/api/me')).status).toBe(200);
+    });
+
+    it('redirects a page navigation to the login page, which shows the sentence', async () => {
+      const url = await serve(makeApp(express, newLimiter()));
+      const a = new Browser(url);
+      await a.request('/api/login', { json: { username: 'alice' } });
+      await new Browser(url, IPHONE).request('/api/login', { json: { username: 'alice' } });
+      const page = await a.request('/dashboard', {
+        headers: { accept: 'text/html', 'sec-fetch-mode': 'navigate' },
+      });
+      expect(page.status).toBe(303);
+      expect(page.headers.get('location')).toBe('/login?signedOut=evicted');
+      const login = await a.request('/login', {
+        headers: { accept: 'text/html', 'sec-fetch-mode': 'navigate' },
+      });
+      expect(await login.text()).toMatch(
+        /role="alert">You were signed out because .*\(Safari 17 on iOS\)/,
+      );
+      // Shown once: the notice cookie is gone.
+      const again = await a.request('/login', { headers: { accept: 'text/html' } });
+      expect(await again.text()).toBe('<p role="alert"></p>');
+    });
+
+    it('treats malformed, forged and unknown cookies as no session, never a 500', async () => {
+      const limiter = newLimiter();
+      const url = await serve(makeApp(express, limiter));
+      const good = new Browser(url);
+      await good.request('/api/login', { json: { username: 'bob' } });
+      const token = good.cookies.get('sid')!;
+      const forged = `${token.slice(0, -2)}AA`;
+      for (const cookie of [
+        'sid=',
+        'sid=garbage',
+        `sid=${forged}`,
+        'sid=%%%',
+        `sid=${'x'.repeat(5000)}`,
+        ';;;',
+        'sid',
+      ]) {
+        const response = await fetch(`${url}/api/me`, {
+          headers: { cookie, accept: 'application/json' },
+        });
+        expect(response.status).toBe(401);
+        expect(await response.json()).toEqual({ error: { code: 'UNAUTHENTICATED' } });
+      }
+    });
+
+    it('lets a signed-out browser sign in again at once', async () => {
+      const url = await serve(makeApp(express, newLimiter()));
+      const a = new Browser(url);
+      await a.request('/api/login', { json: { username: 'alice' } });
+      await new Browser(url).request('/api/login', { json: { username: 'alice' } });
+      const relogin = await a.json<{ ended: string }>('/api/login', {
+        json: { username: 'alice' },
+      });
+      expect(relogin).toMatchObject({ status: 200, body: { ended: 'evicted' } });
+      expect((await a.json('/api/me')).status).toBe(200);
+    });
+
+    it('gives a new token on every login and kills the previous one of that browser', async () => {
+      const url = await serve(makeApp(express, newLimiter()));
+      const a = new Browser(url);
+      await a.request('/api/login', { json: { username: 'carol' } });
+      const first = a.cookies.get('sid')!;
+      await a.request('/api/login', { json: { username: 'carol' } });
+      const second = a.cookies.get('sid')!;
+      expect(second).not.toBe(first);
+      const stale = await fetch(`${url}/api/me`, {
+        headers: { cookie: `sid=${first}`, accept: 'application/json' },
+      });
+      expect(stale.status).toBe(401);
+      // Logging in again from the same browser does not count against carol's limit of 2.
+      expect((await a.json<{ sessions: unknown[] }>('/api/sessions')).body.sessions).toHaveLength(
+        1,
+      );
+    });
+
+    it('rejects carol at her limit, then replace signs the chosen device out', async () => {
+      const url = await serve(makeApp(express, newLimiter()));
+      const one = new Browser(url);
+      const two = new Browser(url, IPHONE);
+      const three = new Browser(url, FIREFOX_WIN);
+      await one.request('/api/login', { json: { username: 'carol' } });
+      await two.request('/api/login', { json: { username: 'carol' } });
+      const refused = await three.json<{ error: { code: string }; active: { id: string }[] }>(
+        '/api/login',
+        {
+          json: { username: 'carol' },
+        },
+      );
+      expect(refused.status).toBe(409);
+      expect(refused.body.error.code).toBe('SESSION_LIMIT_REACHED');
+      expect(refused.body.active).toHaveLength(2);
+      const oneId = (await one.json<{ session: { id: string } }>('/api/me')).body.session.id;
+      const retry = await three.json('/api/login', { json: { username: 'carol', replace: oneId } });
+      expect(retry.status).toBe(200);
+      expect(await one.json('/api/me')).toMatchObject({
+        status: 401,
+        body: { error: { reason: 'replaced' } },
+      });
+    });
+
+    it('lists, revokes and signs out everywhere else; refuses foreign ids', async () => {
+      const url = await serve(makeApp(express, newLimiter()));
+      const here = new Browser(url);
+      const there = new Browser(url, IPHONE);
+      const elsewhere = new Browser(url, FIREFOX_WIN);
+      const stranger = new Browser(url);
+      for (const b of [here, there, elsewhere])
+        await b.request('/api/login', { json: { username: 'bob' } });
+      await stranger.request('/api/login', { json: { username: 'carol' } });
+      const list = await here.json<{
+        sessions: { id: string; device: { label: string } }[];
+        current: string;
+      }>('/api/sessions');
+      expect(list.body.sessions).toHaveLength(3);
+      expect(list.body.sessions.map((s) => s.id)).toContain(list.body.current);
+      const strangerId = (await stranger.json<{ session: { id: string } }>('/api/me')).body.session
+        .id;
+      expect((await here.json(`/api/sessions/${strangerId}`, { method: 'DELETE' })).status).toBe(
+        404,
+      );
+      expect((await stranger.json('/api/me')).status).toBe(200);
+
+      const thereId = list.body.sessions.find((s) => s.device.label === 'Safari 17 on iOS')!.id;
+      expect((await here.json(`/api/sessions/${thereId}`, { method: 'DELETE' })).status).toBe(200);
+      expect(await there.json('/api/me')).toMatchObject({
+        status: 401,
+        body: { error: { reason: 'revoked' } },
+      });
+
+      const others = await here.json<{ revoked: unknown[] }>('/api/sessions/revoke-others', {
+        method: 'POST',
+      });
+      expect(others.body.revoked).toHaveLength(1);
+      expect((await elsewhere.json('/api/me')).status).toBe(401);
+      expect((await here.json('/api/me')).status).toBe(200);
+
+      expect((await here.json('/api/logout', { method: 'POST' })).body).toEqual({ closed: true });
+      expect((await here.json('/api/me')).status).toBe(401);
+    });
+
+    it('answers 503 STORE_UNAVAILABLE when the store fails, and lives on', async () => {
+      const store = new MemoryStore();
+      const limiter = newLimiter(store);
+      const url = await serve(makeApp(express, limiter));
+      const a = new Browser(url);
+      await a.request('/api/login', { json: { username: 'bob' } });
+      const find = store.find.bind(store);
+      store.find = () => Promise.reject(new Error('connection refused'));
+      const down = await a.json<{ error: { code: string } }>('/api/me');
+      expect(down.status).toBe(503);
+      expect(down.body.error.code).toBe('STORE_UNAVAILABLE');
+      store.find = find;
+      expect((await a.json('/api/me')).status).toBe(200);
+    });
+
+    it('validates its options, naming the field', () => {
+      const limiter = newLimiter();
+      const bad: [unknown, string][] = [
+        [{ mode: 'jwt' }, 'mode'],
+        [{ cookie: { name: 'bad name' } }, 'cookie.name'],
+        [{ cookie: { maxAge: 'forever' } }, 'cookie.maxAge'],
+        [{ loginPath: 'http://evil.example' }, 'loginPath'],
+        [{ onRevoked: 'nope' }, 'onRevoked'],
+        [{ unknownOption: true }, 'unknownOption'],
+      ];
+      for (const [options, field] of bad) {
+        expect(() => sessionLimit(limiter, options as SessionLimitOptions<User>)).toThrow(
+          expect.objectContaining({ code: 'INVALID_CONFIG', field }),
+        );
+      }
+      expect(() => sessionLimit(null as unknown as SessionLimiter<User>)).toThrow(
+        expect.objectContaining({ code: 'INVALID_CONFIG' }),
+      );
+    });
+  });
+
+  describe(`${name} adapter, express-session mode`, () => {
+    function sessionApp(limiter: SessionLimiter<User>) {
+      return makeApp(express, limiter, { mode: 'express-session' }, (app) => {
+        app.use(
+          session({
+            secret: 'test secret that is long enough',
+            resave: false,
+            saveUninitialized: false,
+          }),
+        );
+      });
+    }
+
+    it('keeps its token in req.session, regenerates the session id on login, destroys it when dead', async () => {
+      const url = await serve(sessionApp(newLimiter()));
+      const a = new Browser(url);
+      await a.request('/api/me');
+      await a.request('/api/login', { json: { username: 'alice' } });
+      const sid = a.cookies.get('connect.sid');
+      expect(sid).toBeDefined();
+      expect(a.cookies.has('sid')).toBe(false);
+      expect((await a.json('/api/me')).status).toBe(200);
+
+      await a.request('/api/login', { json: { username: 'alice' } });
+      expect(a.cookies.get('connect.sid')).not.toBe(sid); // regenerated on login
+
+      const b = new Browser(url, FIREFOX_WIN);
+      await b.request('/api/login', { json: { username: 'alice' } });
+      expect(await a.json('/api/me')).toMatchObject({
+        status: 401,
+        body: { error: { reason: 'evicted' } },
+      });
+      expect((await a.json('/api/me')).body).toEqual({ error: { code: 'UNAUTHENTICATED' } });
+    });
+
+    it('refuses to run without express-session mounted', async () => {
+      const url = await serve(makeApp(express, newLimiter(), { mode: 'express-session' }));
+      const response = await new Browser(url).json<{ error: { message: string } }>('/api/me');
+      expect(response.status).toBe(500);
+      expect(response.body.error.message).toContain('express-session');
+    });
+  });
+}

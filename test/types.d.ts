@@ -1,0 +1,5 @@
+// The Express 4 package installed under an alias for the adapter's Express 4 tests.
+declare module 'express4' {
+  import express from 'express';
+  export default express;
+}
