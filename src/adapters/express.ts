@@ -449,7 +449,8 @@ function cookieCarrier(cookie: CookieSettings): TokenCarrier {
 
 function expressSessionCarrier(key: string): TokenCarrier {
   const sessionOf = (req: Request): ExpressSessionLike => {
-    const session = (req as Request & { session?: Partial<ExpressSessionLike> }).session;
+    // Typed loosely on purpose: the app may not have express-session's types installed.
+    const session = (req as unknown as { session?: Partial<ExpressSessionLike> }).session;
     if (typeof session?.regenerate !== 'function' || typeof session.destroy !== 'function') {
       throw configError(
         'mode',
