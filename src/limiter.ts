@@ -270,8 +270,10 @@ export class SessionLimiter<TUser = unknown> {
       this.#pruneTimer.unref();
     }
 
+    const cache = parseCacheOption(options.cache);
     if (this.store.subscribe) {
-      if (this.store.cacheLookups) this.#cache = createCache(options.cache, this.#now);
+      if (this.store.cacheLookups && cache)
+        this.#cache = new LookupCache({ ...cache, now: this.#now });
       this.#unsubscribe = this.#subscribe(this.store.subscribe.bind(this.store));
     }
   }
@@ -938,11 +940,10 @@ function optionalFunction<T>(value: T | undefined, field: string): T | undefined
   throw configError(field, 'must be a function');
 }
 
-function createCache(
+function parseCacheOption(
   option: SessionLimiterOptions['cache'],
-  now: () => number,
-): LookupCache | undefined {
-  if (option === false) return undefined;
+): { maxEntries: number; ttl: number } | null {
+  if (option === false) return null;
   if (option !== undefined && (typeof option !== 'object' || (option as unknown) === null)) {
     throw configError(
       'cache',
@@ -956,8 +957,7 @@ function createCache(
       `must be a whole number >= 1 (got ${describeValue(maxEntries)})`,
     );
   }
-  const ttl = parseDuration(option?.ttl ?? '5s', 'cache.ttl', false);
-  return new LookupCache({ maxEntries, ttl, now });
+  return { maxEntries, ttl: parseDuration(option?.ttl ?? '5s', 'cache.ttl', false) };
 }
 
 function finiteOrNull(value: number): number | null {
