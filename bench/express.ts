@@ -90,7 +90,7 @@ function start(app: App): Promise<{ child: ChildProcess; port: number; cookie: s
   });
   return new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`${app} server exited with ${code}`)));
-    createInterface({ input: child.stdout! }).once('line', (line) => {
+    createInterface({ input: child.stdout }).once('line', (line) => {
       const [, port, cookie] = line.split(' ');
       resolve({ child, port: Number(port), cookie: cookie! });
     });
