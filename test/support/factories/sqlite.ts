@@ -7,7 +7,7 @@ import { SqliteStore } from '../../../src/stores/sqlite.js';
 
 export default function createStore(
   options: unknown,
-): Promise<{ store: SqliteStore; close(): Promise<void> }> {
+): Promise<{ store: SqliteStore; close: () => Promise<void> }> {
   const store = new SqliteStore({ database: fileOf(options) });
   return Promise.resolve({ store, close: () => store.close() });
 }
