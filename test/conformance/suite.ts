@@ -57,9 +57,11 @@ export class InstrumentedStore implements SessionStore {
   pushUp = false;
   #hold: Promise<void> | undefined;
   readonly #inner: SessionStore;
+  readonly cacheLookups: boolean;
 
   constructor(inner: SessionStore) {
     this.#inner = inner;
+    this.cacheLookups = inner.cacheLookups === true;
     if (inner.subscribe) {
       const subscribe = inner.subscribe.bind(inner);
       this.subscribe = (handlers: PushHandlers) =>
