@@ -437,13 +437,14 @@ export class SqliteStore implements SessionStore {
       try {
         const queries = await this.#ready();
         last ??= queries.lastSeq();
-        for (let batch = queries.notices(last); batch.length > 0; batch = queries.notices(last)) {
+        let batch;
+        do {
+          batch = queries.notices(last);
           for (const row of batch) {
             last = row.seq;
             deliver(handlers, row.notice);
           }
-          if (batch.length < POLL_BATCH) break;
-        }
+        } while (batch.length === POLL_BATCH);
         if (!up) handlers.status((up = true));
       } catch {
         if (up) handlers.status((up = false));
