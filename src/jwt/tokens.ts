@@ -99,27 +99,10 @@ type Verified<K extends TokenKind> = K extends TokenKind
 export const MAX_TOKEN_LENGTH = 4096;
 const MAX_USER_ID = 256;
 const JTI_BYTES = 16;
-const INVALID = Object.freeze(
-  Object.fromEntries(
-    (
-      [
-        'malformed',
-        'algorithm',
-        'signature',
-        'expired',
-        'not-yet-valid',
-        'issuer',
-        'audience',
-        'type',
-        'claims',
-      ] as const
-    ).map((reason) => [reason, Object.freeze({ ok: false, code: 'INVALID_TOKEN', reason })]),
-  ),
-) as Readonly<Record<InvalidTokenReason, InvalidToken>>;
 
-/** The refusal for `reason` (shared frozen objects: refusals allocate nothing). */
+/** The refusal for a token that failed its own checks. */
 export function invalidToken(reason: InvalidTokenReason): InvalidToken {
-  return INVALID[reason];
+  return { ok: false, code: 'INVALID_TOKEN', reason };
 }
 
 /**
@@ -180,7 +163,7 @@ export class TokenCodec {
   }
 
   /**
-   * Verifies a token of `kind` (or of either kind): length, signature with an allowed algorithm,
+   * Verifies a token of one of `kinds`: length, signature with an allowed algorithm,
    * `exp`/`nbf`/`iss`/`aud`, the `typ` header, then the claims' shape. Never throws for bad
    * input.
    */
@@ -189,9 +172,10 @@ export class TokenCodec {
     kinds: readonly K[],
   ): Promise<Verified<K> | InvalidToken> {
     if (typeof token !== 'string' || token.length === 0 || token.length > MAX_TOKEN_LENGTH) {
-      return INVALID.malformed;
+      return invalidToken('malformed');
     }
     const keys = this.#keys ?? (await this.#keysReady);
+    // With the default clock jose reads the time itself, and the options object is shared.
     const options = this.#usesDefaultClock
       ? this.#verifyOptions
       : { ...this.#verifyOptions, currentDate: new Date(this.#options.now()) };
@@ -202,11 +186,11 @@ export class TokenCodec {
       payload = verified.payload;
       typ = verified.protectedHeader.typ;
     } catch (error) {
-      return INVALID[reasonOf(error)];
+      return invalidToken(reasonOf(error));
     }
     const kind = kinds.find((k) => sameType(typ, TOKEN_TYPES[k]));
-    if (kind === undefined) return INVALID.type;
-    if (!hasSessionClaims(payload, kind)) return INVALID.claims;
+    if (kind === undefined) return invalidToken('type');
+    if (!hasSessionClaims(payload, kind)) return invalidToken('claims');
     return { ok: true, kind, claims: payload } as Verified<K>;
   }
 }

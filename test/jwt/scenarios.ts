@@ -196,6 +196,27 @@ export function describeJwtSessions(name: string, open: () => Promise<JwtStoreHa
       });
     });
 
+    it('a refresh token works at most once, even when presented twice at the same moment', async () => {
+      const { jwt } = setup();
+      const login = pair(await jwt.login({ userId: 'bob' }));
+      const results = await Promise.all([
+        jwt.refresh(login.refreshToken),
+        jwt.refresh(login.refreshToken),
+      ]);
+      const winners = results.filter((r) => r.ok);
+      expect(winners).toHaveLength(1);
+      expect(results.find((r) => !r.ok)).toMatchObject({
+        code: 'SESSION_REVOKED',
+        reason: 'refresh-token-reuse',
+      });
+      const winner = winners[0];
+      if (!winner?.ok) throw new Error('unreachable');
+      expect(await jwt.verify(winner.accessToken)).toMatchObject({
+        code: 'SESSION_REVOKED',
+        reason: 'refresh-token-reuse',
+      });
+    });
+
     it('logout ends the session with an access or a refresh token; a bad token is a no-op', async () => {
       const { jwt, limiter } = setup();
       const a = pair(await jwt.login({ userId: 'bob' }));
