@@ -1,0 +1,106 @@
+import type { Request, Response } from 'express';
+import {
+  describeSessionEnd,
+  type InvalidSession,
+  type SessionEnded,
+  type SessionLimiter,
+} from '../../src/index.js';
+import { route } from './http.js';
+import type { Accounts } from './passwords.js';
+import { requireSession } from './sessions.js';
+import type { DemoUser } from './users.js';
+
+const HEARTBEAT_MS = 15_000;
+const EXPIRY_REASONS = new Set(['idle-timeout', 'absolute-timeout']);
+
+/** What `event: revoked` carries: the same code, reason and sentence as a 401 answer. */
+export interface RevokedEvent {
+  code: InvalidSession['code'];
+  reason: string | undefined;
+  message: string;
+}
+
+export function revokedEvent(ended: InvalidSession): RevokedEvent {
+  return { code: ended.code, reason: ended.reason, message: describeSessionEnd(ended) };
+}
+
+function endedAsRefusal(ended: SessionEnded): InvalidSession {
+  const refusal: InvalidSession = {
+    ok: false,
+    code: EXPIRY_REASONS.has(ended.reason) ? 'SESSION_EXPIRED' : 'SESSION_REVOKED',
+    reason: ended.reason,
+    at: ended.at,
+  };
+  if (ended.by) refusal.by = ended.by;
+  return refusal;
+}
+
+/** The open event streams, so a shutdown can end them (they would hold the server open). */
+export class EventStreams {
+  readonly #open = new Set<Response>();
+
+  add(res: Response): void {
+    this.#open.add(res);
+  }
+
+  delete(res: Response): void {
+    this.#open.delete(res);
+  }
+
+  endAll(): void {
+    for (const res of this.#open) res.end();
+    this.#open.clear();
+  }
+}
+
+/**
+ * `GET /api/events`: a Server-Sent Events stream that says `revoked` the moment this session is
+ * ended, by whichever process ends it (the limiter's watch rides on the store's push channel).
+ */
+export function eventsRoute(
+  limiter: SessionLimiter<DemoUser>,
+  accounts: Accounts,
+  streams: EventStreams,
+) {
+  return route(async (req: Request, res: Response) => {
+    const { session } = requireSession(req, accounts);
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store, no-transform',
+      'x-accel-buffering': 'no',
+    });
+    res.write('retry: 3000\n\n');
+    streams.add(res);
+
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      stopWatching();
+      clearInterval(heartbeat);
+      streams.delete(res);
+    };
+    const sendRevoked = (ended: InvalidSession) => {
+      if (finished) return;
+      res.write(`event: revoked\ndata: ${JSON.stringify(revokedEvent(ended))}\n\n`);
+      finish();
+      res.end();
+    };
+    const stopWatching = limiter.watch(session.id, (ended) => {
+      sendRevoked(endedAsRefusal(ended));
+    });
+    const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), HEARTBEAT_MS);
+    heartbeat.unref();
+    req.on('close', finish);
+
+    // The session may have ended between the request's check and the watch: look again.
+    try {
+      const now = await limiter.validateSessionId(session.id);
+      if (!now.ok) sendRevoked(now);
+    } catch {
+      // The store is down: end the stream; the browser reconnects and is answered then.
+      finish();
+      res.end();
+    }
+  });
+}

@@ -1,0 +1,88 @@
+import { Router, type Response } from 'express';
+import type { InvalidSession } from '../../src/index.js';
+import { authenticateBearer, type InvalidToken, type JwtSessions } from '../../src/jwt/index.js';
+import {
+  INVALID_CREDENTIALS_MESSAGE,
+  jsonObject,
+  readCredentials,
+  route,
+  sendError,
+  stringField,
+} from './http.js';
+import type { Accounts } from './passwords.js';
+import { revokedEvent } from './events.js';
+import { sendLimitReached } from './sessions.js';
+import type { DemoUser } from './users.js';
+
+/**
+ * A refused token as the demo answers it: 401 with a code, reason and sentence. A token that is
+ * not a valid token at all (malformed, forged, expired) means "no session": `UNAUTHENTICATED`.
+ */
+function sendRefused(
+  res: Response,
+  refusal: { code: string; reason?: string | undefined; message: string },
+): void {
+  const code = refusal.code === 'INVALID_TOKEN' ? 'UNAUTHENTICATED' : refusal.code;
+  res.status(401).json({ error: { code, reason: refusal.reason, message: refusal.message } });
+}
+
+function refreshRefusal(result: InvalidSession | InvalidToken) {
+  if (result.code !== 'INVALID_TOKEN') return revokedEvent(result);
+  const message =
+    result.reason === 'expired'
+      ? 'Your refresh token has expired. Please sign in again.'
+      : 'Your refresh token is not valid. Please sign in again.';
+  return { code: result.code, reason: result.reason, message };
+}
+
+/** The JWT routes: the same accounts and limits as the cookie routes, for API clients. */
+export function tokenRoutes(jwt: JwtSessions<DemoUser>, accounts: Accounts): Router {
+  const router = Router();
+
+  router.post(
+    '/',
+    route(async (req, res) => {
+      const { username, password, replace } = readCredentials(req);
+      const user = await accounts.authenticate(username, password);
+      if (!user) return sendError(res, 401, 'INVALID_CREDENTIALS', INVALID_CREDENTIALS_MESSAGE);
+      const device = { userAgent: req.get('user-agent'), ip: req.ip };
+      const r = await jwt.login({ userId: user.id, user, device, replace });
+      if (!r.ok) return sendLimitReached(res, user, r.active);
+      res.json({ accessToken: r.accessToken, refreshToken: r.refreshToken, session: r.session });
+    }),
+  );
+
+  router.get(
+    '/me',
+    route(async (req, res) => {
+      const auth = await authenticateBearer(jwt, req.get('authorization'));
+      if (auth.kind === 'none') {
+        return sendError(
+          res,
+          401,
+          'UNAUTHENTICATED',
+          'Send an access token: Authorization: Bearer <token>.',
+        );
+      }
+      if (auth.kind === 'refused') {
+        res.set('WWW-Authenticate', auth.wwwAuthenticate);
+        return sendRefused(res, auth);
+      }
+      const user = accounts.find(auth.session.userId);
+      res.json({ user, session: auth.session, claims: auth.claims });
+    }),
+  );
+
+  router.post(
+    '/refresh',
+    route(async (req, res) => {
+      const body = jsonObject(req, '{"refreshToken":"eyJ..."}');
+      const token = stringField(body, 'refreshToken', { required: true, max: 4096 });
+      const r = await jwt.refresh(token);
+      if (!r.ok) return sendRefused(res, refreshRefusal(r));
+      res.json({ accessToken: r.accessToken, refreshToken: r.refreshToken, session: r.session });
+    }),
+  );
+
+  return router;
+}
