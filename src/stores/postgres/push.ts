@@ -1,0 +1,97 @@
+import type { SessionEnd, SessionInfo } from '../../session.js';
+import type { PushHandlers } from '../../store.js';
+import type { Driver } from './drivers.js';
+
+/** NOTIFY payloads must be shorter than 8000 bytes. */
+const MAX_PAYLOAD_BYTES = 7_999;
+
+/**
+ * Published instead of a notice too large for NOTIFY (which the limiter's own bounds on user
+ * ids, labels and reasons never produce): receivers drop their whole cache rather than miss it.
+ */
+const RESYNC = '{"resync":true}';
+
+/**
+ * The NOTIFY payload for an ended session: the notice without `session.data` and `by.data`
+ * (app data may be up to 16 KiB). Never too large, so a commit never fails because of it.
+ */
+export function noticePayload(end: SessionEnd): string {
+  const notice: SessionEnd = { ...end, session: withoutData(end.session) };
+  if (end.by) notice.by = withoutData(end.by);
+  const payload = JSON.stringify(notice);
+  return Buffer.byteLength(payload) <= MAX_PAYLOAD_BYTES ? payload : RESYNC;
+}
+
+function withoutData(info: SessionInfo): SessionInfo {
+  const copy = { ...info };
+  delete copy.data;
+  return copy;
+}
+
+/** A payload read back, or null for anything that is not a notice (such as RESYNC). */
+function parseNotice(payload: string): SessionEnd | null {
+  let value: unknown;
+  try {
+    value = JSON.parse(payload);
+  } catch {
+    return null;
+  }
+  const notice = value as Partial<SessionEnd> | null;
+  return typeof notice?.session?.id === 'string' &&
+    typeof notice.reason === 'string' &&
+    typeof notice.origin === 'string'
+    ? (notice as SessionEnd)
+    : null;
+}
+
+/**
+ * Shares one LISTEN among every subscription of a store (each limiter on it subscribes once):
+ * the first subscription starts listening, the last one to leave stops.
+ */
+export class PushHub {
+  readonly #driver: Driver;
+  readonly #channel: string;
+  readonly #subscribers = new Set<PushHandlers>();
+  #stop: Promise<() => Promise<void>> | undefined;
+  #up = false;
+
+  constructor(driver: Driver, channel: string) {
+    this.#driver = driver;
+    this.#channel = channel;
+  }
+
+  async subscribe(handlers: PushHandlers): Promise<() => Promise<void>> {
+    this.#subscribers.add(handlers);
+    if (this.#up) handlers.status(true);
+    this.#stop ??= this.#driver.listen(this.#channel, {
+      notify: (payload) => this.#deliver(payload),
+      status: (up) => {
+        this.#up = up;
+        for (const subscriber of this.#subscribers) subscriber.status(up);
+      },
+    });
+    await this.#stop;
+    return async () => {
+      if (!this.#subscribers.delete(handlers) || this.#subscribers.size > 0) return;
+      const stop = this.#stop;
+      this.#stop = undefined;
+      this.#up = false;
+      await (
+        await stop
+      )?.();
+    };
+  }
+
+  #deliver(payload: string): void {
+    const notice = parseNotice(payload);
+    for (const subscriber of this.#subscribers) {
+      if (notice) {
+        subscriber.ended(notice);
+      } else {
+        // A notice that could not be read: forget every cached lookup instead.
+        subscriber.status(false);
+        subscriber.status(true);
+      }
+    }
+  }
+}
