@@ -1,7 +1,7 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { DeviceInfo } from '../device.js';
 import { type Duration, parseDuration } from '../duration.js';
-import { SessionLimiterError, configError, describeValue } from '../errors.js';
+import { SessionLimiterError, argumentError, configError, describeValue } from '../errors.js';
 import type {
   JsonValue,
   SessionEnd,
@@ -390,10 +390,9 @@ export class SqliteStore implements SessionStore {
   async commitUser(userId: string, version: number, change: UserChange): Promise<boolean> {
     for (const record of change.put) {
       if (record.userId !== userId) {
-        throw new SessionLimiterError(
-          'INVALID_ARGUMENT',
-          `commitUser for ${describeValue(userId)} cannot write a session of another user`,
-          { field: 'change.put' },
+        throw argumentError(
+          'change.put',
+          `holds a session of another user than ${describeValue(userId)}`,
         );
       }
     }
@@ -577,8 +576,11 @@ function checkPrefix(prefix: unknown): string {
 function checkNotifyInterval(value: unknown): number {
   if (value === undefined) return DEFAULT_NOTIFY_INTERVAL;
   const ms = parseDuration(value, 'notifyInterval', false);
-  if (ms > MAX_NOTIFY_INTERVAL) {
-    throw configError('notifyInterval', `must be at most ${MAX_NOTIFY_INTERVAL} ms (got ${ms})`);
+  if (ms < 1 || ms > MAX_NOTIFY_INTERVAL) {
+    throw configError(
+      'notifyInterval',
+      `must be from 1 to ${MAX_NOTIFY_INTERVAL} ms (got ${describeValue(value)})`,
+    );
   }
   return ms;
 }

@@ -112,6 +112,7 @@ describe('SqliteStore', () => {
         [{ database: file, tablePrefix: 'x'.repeat(41) }, 'tablePrefix'],
         [{ database: file, tablePrefix: 7 }, 'tablePrefix'],
         [{ database: file, notifyInterval: 0 }, 'notifyInterval'],
+        [{ database: file, notifyInterval: 0.2 }, 'notifyInterval'],
         [{ database: file, notifyInterval: 'soon' }, 'notifyInterval'],
         [{ database: file, notifyInterval: Infinity }, 'notifyInterval'],
         [{ database: file, notifyInterval: '1m' }, 'notifyInterval'],
