@@ -1,0 +1,637 @@
+import { randomInt } from 'node:crypto';
+import { type Duration, parseDuration } from '../../duration.js';
+import { SessionLimiterError, describeValue, storeUnavailable } from '../../errors.js';
+import type { SessionEnd, SessionInfo, SessionRecord, TombstoneRecord } from '../../session.js';
+import type {
+  FoundRecord,
+  PushHandlers,
+  SessionStore,
+  UserChange,
+  UserSnapshot,
+} from '../../store.js';
+import { isSessionId, tagOfSessionId, userTag } from '../../token.js';
+import { type Driver, type RedisClient, createDriver, redisConfigError } from './drivers.js';
+import {
+  COMMIT,
+  END,
+  FIND,
+  FORGET,
+  INDEX,
+  LOAD_USER,
+  OWNER,
+  RANGE,
+  type Script,
+  TOUCH,
+  USER_IDS,
+} from './scripts.js';
+
+export type { IORedisClient, NodeRedisClient, RedisClient } from './drivers.js';
+
+/**
+ * Options of {@link RedisStore}.
+ *
+ * @example
+ * ```ts
+ * const options: RedisStoreOptions = { client: new Redis(), prefix: 'myapp:sessions:' };
+ * ```
+ */
+export interface RedisStoreOptions {
+  /**
+   * An ioredis client (`Redis` or `Cluster`) or a connected node-redis client (`createClient()`
+   * or `createCluster()`), v5 or v6. Yours: the store never closes it.
+   */
+  client: RedisClient;
+  /**
+   * A second connection of the same library for pub/sub (yours: the store never closes it).
+   * Default: a `duplicate()` of `client` that the store opens on the first `subscribe` and closes
+   * when the last subscriber leaves or in `close()`.
+   */
+  subscriber?: RedisClient;
+  /**
+   * Starts every key and the pub/sub channel. Must not contain `{` or `}` (the store's keys carry
+   * Redis Cluster hash tags). Default `'session-limiter:'`.
+   */
+  prefix?: string;
+  /**
+   * The longest any store operation waits for Redis before it rejects (and the limiter answers
+   * `STORE_UNAVAILABLE`). Default `'2s'`.
+   */
+  timeout?: Duration;
+  /**
+   * How long Redis keeps a session past its expiry when no limiter sweep ended it first, so
+   * `validate` can still say it expired. Default `'7d'` (the limiter's default `tombstoneTtl`).
+   */
+  lapsedTtl?: Duration;
+}
+
+const DEFAULT_PREFIX = 'session-limiter:';
+const PREFIX_PATTERN = /^[^{}\s]{1,100}$/;
+const DEFAULT_TIMEOUT = 2_000;
+const DEFAULT_LAPSED_TTL = 7 * 86_400_000;
+const OPTION_KEYS = new Set(['client', 'subscriber', 'prefix', 'timeout', 'lapsedTtl']);
+/** How often `loadUser` re-reads a user whose version moves between its two reads. */
+const MAX_LOAD_ATTEMPTS = 20;
+const PRUNE_BATCH = 500;
+/** A new user's first version: random, so no snapshot of a forgotten earlier user can match. */
+const MAX_INITIAL_VERSION = 2 ** 48;
+
+/** Where each record lives; see scripts.ts for what each key holds. */
+class Keys {
+  readonly expiry: string;
+  readonly tombstones: string;
+  readonly channel: string;
+
+  constructor(readonly prefix: string) {
+    this.expiry = `${prefix}expiry`;
+    this.tombstones = `${prefix}tombstones`;
+    this.channel = `${prefix}ended`;
+  }
+
+  user(userId: string): string {
+    return `${this.prefix}{${userTag(userId)}}:u:${userId}`;
+  }
+
+  session(id: string): string {
+    return `${this.prefix}{${tagOfSessionId(id)}}:s:${id}`;
+  }
+
+  tombstone(id: string): string {
+    return `${this.prefix}{${tagOfSessionId(id)}}:t:${id}`;
+  }
+}
+
+/** Index changes: entries to add or move, ids to drop, entries to trim below `floor`. */
+interface IndexChange {
+  add: [score: number, id: string][];
+  remove: string[];
+  /** The TTL (ms) the index keeps at least: that of the longest-lived key it points to. */
+  ttl: number;
+  floor?: number;
+}
+
+/**
+ * Keeps sessions in Redis, for many processes on many machines. Every operation on one user is
+ * one Lua script on keys of that user's hash slot, so it is atomic on one server and on a Redis
+ * Cluster. Ended sessions are published on a channel under the prefix, so every process's
+ * watchers fire and its lookup cache drops them at once.
+ *
+ * Every key has a TTL (sessions until `lapsedTtl` past their expiry, tombstones until they may be
+ * forgotten, users' indexes as long as their sessions), so Redis stays bounded even if nobody
+ * prunes. The one exception: a session with no timeout at all lives until it is ended.
+ *
+ * The store uses the client you give it and never closes it. For pub/sub it uses `subscriber`,
+ * or else a `duplicate()` of the client that it owns: opened on the first `subscribe`, closed
+ * when the last subscriber leaves (`limiter.dispose()`) and in `close()`.
+ *
+ * @example
+ * ```ts
+ * import { Redis } from 'ioredis';
+ * import { createSessionLimiter } from 'session-limiter';
+ * import { RedisStore } from 'session-limiter/redis';
+ *
+ * const client = new Redis(process.env.REDIS_URL!, { enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+ * const limiter = createSessionLimiter({ store: new RedisStore({ client }), policy: { max: 1 } });
+ * ```
+ */
+export class RedisStore implements SessionStore {
+  /** Redis reads cross the network: the limiter caches lookups while the channel is up. */
+  readonly cacheLookups = true;
+  readonly #driver: Driver;
+  readonly #keys: Keys;
+  readonly #timeout: number;
+  readonly #lapsedTtl: number;
+  readonly #handlers = new Set<PushHandlers>();
+  #listening: { stop: () => Promise<void> } | undefined;
+  #up = false;
+  #closed = false;
+
+  /**
+   * Checks the options and picks the driver for the client; sends nothing to Redis yet.
+   *
+   * @throws SessionLimiterError `INVALID_CONFIG`, naming the field, for a bad option
+   */
+  constructor(options: RedisStoreOptions) {
+    if (typeof options !== 'object' || (options as unknown) === null) {
+      throw redisConfigError('options', 'must be an object such as { client }');
+    }
+    for (const key of Object.keys(options)) {
+      if (!OPTION_KEYS.has(key)) {
+        throw redisConfigError(
+          key,
+          `is not an option of RedisStore (known: ${[...OPTION_KEYS].join(', ')})`,
+        );
+      }
+    }
+    this.#driver = createDriver(options.client, options.subscriber);
+    this.#keys = new Keys(checkPrefix(options.prefix));
+    this.#timeout = parseDuration(options.timeout ?? DEFAULT_TIMEOUT, 'timeout', false);
+    this.#lapsedTtl = parseDuration(options.lapsedTtl ?? DEFAULT_LAPSED_TTL, 'lapsedTtl', false);
+  }
+
+  /** The key prefix in use (every key and the channel start with it). */
+  get prefix(): string {
+    return this.#keys.prefix;
+  }
+
+  /** Reads the user's session ids, then their records in one script that checks the version. */
+  loadUser(userId: string): Promise<UserSnapshot> {
+    return this.#op('loadUser', async () => {
+      const user = this.#keys.user(userId);
+      for (let attempt = 1; ; attempt++) {
+        const fields = strings(await this.#run(USER_IDS, [user], []));
+        let version = '0';
+        const ids: string[] = [];
+        for (let i = 0; i < fields.length; i += 2) {
+          if (fields[i] === 'v') version = fields[i + 1] ?? '0';
+          else ids.push(fields[i] ?? '');
+        }
+        if (ids.length === 0) return { version: Number(version), sessions: [] };
+        const reply = strings(
+          await this.#run(
+            LOAD_USER,
+            [user, ...ids.map((id) => this.#keys.session(id))],
+            [version, ...ids],
+          ),
+        );
+        if (reply.length > 0) {
+          const sessions: SessionRecord[] = [];
+          for (let i = 1; i < reply.length; i += 3) {
+            sessions.push(toRecord(reply[i], reply[i + 1], reply[i + 2]));
+          }
+          return { version: Number(reply[0]), sessions };
+        }
+        if (attempt >= MAX_LOAD_ATTEMPTS) {
+          throw new SessionLimiterError(
+            'STORE_CONFLICT',
+            `RedisStore.loadUser gave up after ${attempt} attempts: the user keeps changing`,
+          );
+        }
+      }
+    });
+  }
+
+  commitUser(userId: string, version: number, change: UserChange): Promise<boolean> {
+    const tag = userTag(userId);
+    for (const record of change.put)
+      checkOwned(record.id, record.userId, userId, tag, 'change.put');
+    for (const end of change.end) {
+      checkOwned(end.session.id, end.session.userId, userId, tag, 'change.end');
+    }
+    return this.#op('commitUser', async () => {
+      const keys = [this.#keys.user(userId)];
+      const args = [
+        String(version),
+        initialVersion(),
+        userId,
+        this.#keys.channel,
+        String(change.end.length),
+        String(change.put.length),
+      ];
+      for (const end of change.end) {
+        keys.push(this.#keys.session(end.session.id), this.#keys.tombstone(end.session.id));
+        args.push(end.session.id, ...this.#tombstoneArgs(end));
+      }
+      for (const record of change.put) {
+        keys.push(this.#keys.session(record.id));
+        args.push(
+          record.id,
+          JSON.stringify(record),
+          record.tokenHash,
+          String(record.lastSeenAt),
+          orEmpty(record.expiresAt),
+          this.#sessionTtl(record.lastSeenAt, record.expiresAt),
+        );
+      }
+      if (Number(await this.#run(COMMIT, keys, args)) !== 1) return false;
+
+      const expiring = change.put.filter((r) => r.expiresAt !== null);
+      await Promise.all([
+        this.#index(this.#keys.expiry, {
+          add: expiring.map((r) => [r.expiresAt ?? 0, r.id]),
+          remove: change.end.map((e) => e.session.id),
+          ttl: Math.max(0, ...expiring.map((r) => this.#ttlOf(r.lastSeenAt, r.expiresAt))),
+          ...floor(
+            change.put.map((r) => r.lastSeenAt),
+            this.#lapsedTtl,
+          ),
+        }),
+        this.#indexTombstones(change.end),
+      ]);
+      return true;
+    });
+  }
+
+  endSession(end: SessionEnd): Promise<SessionRecord | null> {
+    const { id, userId } = end.session;
+    // Every session id starts with its user's tag: any other id is not this user's.
+    if (!isSessionId(id) || tagOfSessionId(id) !== userTag(userId)) return Promise.resolve(null);
+    return this.#op('endSession', async () => {
+      const reply = strings(
+        await this.#run(
+          END,
+          [this.#keys.user(userId), this.#keys.session(id), this.#keys.tombstone(id)],
+          [userId, id, ...this.#tombstoneArgs(end), this.#keys.channel, initialVersion()],
+        ),
+      );
+      if (reply.length === 0) return null;
+      await Promise.all([
+        this.#index(this.#keys.expiry, { add: [], remove: [id], ttl: 0 }),
+        this.#indexTombstones([end]),
+      ]);
+      return toRecord(reply[0], reply[1], reply[2]);
+    });
+  }
+
+  find(id: string): Promise<FoundRecord | null> {
+    if (!isSessionId(id)) return Promise.resolve(null);
+    return this.#op('find', () => this.#find(id));
+  }
+
+  touch(id: string, lastSeenAt: number, expiresAt: number | null): Promise<void> {
+    if (!isSessionId(id)) return Promise.resolve();
+    return this.#op('touch', async () => {
+      const session = this.#keys.session(id);
+      const owner = await this.#run(OWNER, [session], []);
+      if (typeof owner !== 'string' || owner === '') return;
+      // Names the user's hash, so the script keeps it alive at least as long as the session.
+      await this.#run(
+        TOUCH,
+        [session, this.#keys.user(owner)],
+        [owner, String(lastSeenAt), orEmpty(expiresAt), this.#sessionTtl(lastSeenAt, expiresAt)],
+      );
+    });
+  }
+
+  /**
+   * Reads the expiry index and returns the current record of each session it lists as lapsed.
+   * Entries that lag their records (a touched session, an ended one) are fixed on the way.
+   */
+  lapsed(now: number, limit: number): Promise<SessionRecord[]> {
+    return this.#op('lapsed', async () => {
+      const found: SessionRecord[] = [];
+      const seen = new Set<string>();
+      while (found.length < limit) {
+        const want = limit - found.length;
+        const ids = strings(
+          await this.#run(
+            RANGE,
+            [this.#keys.expiry],
+            [String(now), String(found.length), String(want)],
+          ),
+        );
+        if (ids.length === 0) break;
+        const records = await Promise.all(ids.map((id) => this.#find(id)));
+        const fix: IndexChange = { add: [], remove: [], ttl: 0 };
+        let fresh = 0;
+        ids.forEach((id, i) => {
+          const current = records[i];
+          if (current?.kind !== 'session' || current.record.expiresAt === null) {
+            fix.remove.push(id);
+          } else if (current.record.expiresAt > now) {
+            const { lastSeenAt, expiresAt } = current.record;
+            fix.add.push([expiresAt, id]);
+            fix.ttl = Math.max(fix.ttl, this.#ttlOf(lastSeenAt, expiresAt));
+          } else if (!seen.has(id)) {
+            seen.add(id);
+            found.push(current.record);
+            fresh++;
+          }
+        });
+        await this.#index(this.#keys.expiry, fix);
+        if (ids.length < want || fresh + fix.add.length + fix.remove.length === 0) break;
+      }
+      return found;
+    });
+  }
+
+  /** Forgets tombstones whose keepUntil has passed; their index entries go with them. */
+  prune(now: number): Promise<number> {
+    return this.#op('prune', async () => {
+      let forgotten = 0;
+      for (;;) {
+        const ids = strings(
+          await this.#run(RANGE, [this.#keys.tombstones], [String(now), '0', String(PRUNE_BATCH)]),
+        );
+        const results = await Promise.all(
+          ids.map((id) => this.#run(FORGET, [this.#keys.tombstone(id)], [String(now)])),
+        );
+        const fix: IndexChange = { add: [], remove: [], ttl: 0 };
+        ids.forEach((id, i) => {
+          const result = String(results[i]);
+          if (result === 'forgotten' || result === 'gone') {
+            if (result === 'forgotten') forgotten++;
+            fix.remove.push(id);
+          } else {
+            // Indexed too early (by an end that did not happen): move it to its real time.
+            fix.add.push([Number(result), id]);
+            fix.ttl = Math.max(fix.ttl, Number(result) - now);
+          }
+        });
+        await this.#index(this.#keys.tombstones, fix);
+        if (ids.length < PRUNE_BATCH) return forgotten;
+      }
+    });
+  }
+
+  /**
+   * Listens for ended sessions on the channel `<prefix>ended`. Calls `status(true)` once
+   * subscribed and after every reconnect, `status(false)` the moment the connection drops.
+   * Notices carry no `data` (of the session or of `by`).
+   */
+  subscribe(handlers: PushHandlers): Promise<() => Promise<void>> {
+    if (this.#closed) return Promise.reject(closedError());
+    this.#handlers.add(handlers);
+    if (!this.#listening) {
+      this.#listening = {
+        stop: this.#driver.listen(this.#keys.channel, {
+          message: (text) => this.#deliver(text),
+          status: (up) => this.#status(up),
+        }),
+      };
+    } else if (this.#up) {
+      handlers.status(true);
+    }
+    return Promise.resolve(async () => {
+      this.#handlers.delete(handlers);
+      if (this.#handlers.size === 0) await this.#stopListening();
+    });
+  }
+
+  /**
+   * Stops listening and closes the subscriber connection the store opened (a `subscriber` you
+   * passed stays open). The client stays open: it is yours to close. Later calls reject.
+   *
+   * @example
+   * ```ts
+   * await limiter.dispose();
+   * await store.close();
+   * await client.quit();
+   * ```
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#handlers.clear();
+    await this.#stopListening();
+  }
+
+  async #stopListening(): Promise<void> {
+    const listening = this.#listening;
+    this.#listening = undefined;
+    this.#up = false;
+    await listening?.stop();
+  }
+
+  #status(up: boolean): void {
+    if (up === this.#up) return;
+    this.#up = up;
+    for (const handlers of this.#handlers) handlers.status(up);
+  }
+
+  #deliver(text: string): void {
+    const notice = parseNotice(text);
+    if (!notice) return;
+    for (const handlers of this.#handlers) {
+      try {
+        handlers.ended(notice);
+      } catch {
+        // One failing handler must not keep the notice from the others.
+      }
+    }
+  }
+
+  async #find(id: string): Promise<FoundRecord | null> {
+    const reply = strings(
+      await this.#run(FIND, [this.#keys.session(id), this.#keys.tombstone(id)], []),
+    );
+    if (reply[0] === 's')
+      return { kind: 'session', record: toRecord(reply[1], reply[2], reply[3]) };
+    if (reply[0] === 't') return { kind: 'tombstone', record: toTombstone(reply[1], reply[2]) };
+    return null;
+  }
+
+  /** ARGV of one end: tombstone JSON, keepUntil, tombstone TTL, notice JSON. */
+  #tombstoneArgs(end: SessionEnd): string[] {
+    const { id, userId } = end.session;
+    const tombstone: Omit<TombstoneRecord, 'tokenHash'> = {
+      id,
+      userId,
+      reason: end.reason,
+      at: end.at,
+      keepUntil: end.keepUntil,
+    };
+    if (end.by) tombstone.by = end.by;
+    return [
+      JSON.stringify(tombstone),
+      String(end.keepUntil),
+      String(tombstoneTtl(end)),
+      JSON.stringify(noticeOf(end)),
+    ];
+  }
+
+  async #indexTombstones(ends: SessionEnd[]): Promise<void> {
+    await this.#index(this.#keys.tombstones, {
+      add: ends.map((e) => [e.keepUntil, e.session.id]),
+      remove: [],
+      ttl: Math.max(0, ...ends.map(tombstoneTtl)),
+      ...floor(
+        ends.map((e) => e.at),
+        this.#lapsedTtl,
+      ),
+    });
+  }
+
+  /**
+   * Updates an index after the commit it describes. Not atomic with it (the index lives in
+   * another hash slot): a failure here leaves an entry missing or stale, which the sweep and the
+   * keys' own TTLs make up for, so it does not fail the operation.
+   */
+  async #index(key: string, change: IndexChange): Promise<void> {
+    if (change.add.length === 0 && change.remove.length === 0 && change.floor === undefined) return;
+    const args = [
+      change.floor === undefined ? '' : String(change.floor),
+      String(change.ttl),
+      String(change.add.length),
+    ];
+    for (const [score, id] of change.add) args.push(String(score), id);
+    args.push(...change.remove);
+    await this.#run(INDEX, [key], args).catch(() => undefined);
+  }
+
+  /** The TTL of a session key: until `lapsedTtl` past its expiry; '' (none) if it never expires. */
+  #sessionTtl(lastSeenAt: number, expiresAt: number | null): string {
+    return expiresAt === null ? '' : String(this.#ttlOf(lastSeenAt, expiresAt));
+  }
+
+  /**
+   * TTLs are relative to the record's own clock (its lastSeenAt), never Redis's: the app's clock
+   * and Redis's may differ, and tests run on a fake one.
+   */
+  #ttlOf(lastSeenAt: number, expiresAt: number | null): number {
+    return expiresAt === null ? 0 : Math.max(1, expiresAt - lastSeenAt + this.#lapsedTtl);
+  }
+
+  #run(script: Script, keys: string[], args: string[]): Promise<unknown> {
+    return this.#driver.run(script, keys, args);
+  }
+
+  /**
+   * Runs one store operation, failing closed: it rejects with `STORE_UNAVAILABLE` if Redis
+   * errs or has not answered within the timeout, so a caller never waits on a queued command.
+   */
+  async #op<T>(operation: string, work: () => Promise<T>): Promise<T> {
+    if (this.#closed) throw closedError();
+    let timer: NodeJS.Timeout | undefined;
+    const running = work();
+    // If the timeout wins, a later failure of the abandoned work must not go unhandled.
+    running.catch(() => undefined);
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => {
+        reject(
+          new SessionLimiterError(
+            'STORE_UNAVAILABLE',
+            `RedisStore.${operation} got no answer from Redis within ${this.#timeout} ms`,
+          ),
+        );
+      }, this.#timeout);
+    });
+    try {
+      return await Promise.race([running, timeout]);
+    } catch (error) {
+      throw storeUnavailable(`RedisStore.${operation}`, error);
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}
+
+function closedError(): SessionLimiterError {
+  return new SessionLimiterError('STORE_UNAVAILABLE', 'this RedisStore was closed');
+}
+
+function checkPrefix(prefix: unknown): string {
+  if (prefix === undefined) return DEFAULT_PREFIX;
+  if (typeof prefix === 'string' && PREFIX_PATTERN.test(prefix)) return prefix;
+  throw redisConfigError(
+    'prefix',
+    `must be 1 to 100 characters with no '{', '}' or whitespace (got ${describeValue(prefix)})`,
+  );
+}
+
+/** A write for a user must only touch that user's sessions (and so that user's hash slot). */
+function checkOwned(id: string, owner: string, userId: string, tag: string, field: string): void {
+  if (owner !== userId || !isSessionId(id) || tagOfSessionId(id) !== tag) {
+    throw new SessionLimiterError(
+      'INVALID_ARGUMENT',
+      `commitUser for ${describeValue(userId)} cannot change session ${describeValue(id)}: it is not that user's`,
+      { field },
+    );
+  }
+}
+
+function initialVersion(): string {
+  return String(randomInt(1, MAX_INITIAL_VERSION));
+}
+
+function orEmpty(value: number | null): string {
+  return value === null ? '' : String(value);
+}
+
+/** A tombstone lives until keepUntil, counted from when its session ended. */
+function tombstoneTtl(end: SessionEnd): number {
+  return Math.max(1, end.keepUntil - end.at);
+}
+
+/** Trims an index below `lapsedTtl` before the latest of `times` (none when there is no time). */
+function floor(times: number[], lapsedTtl: number): { floor?: number } {
+  return times.length === 0 ? {} : { floor: Math.max(...times) - lapsedTtl };
+}
+
+function strings(reply: unknown): string[] {
+  if (!Array.isArray(reply))
+    throw new Error(`unexpected reply from Redis: ${describeValue(reply)}`);
+  return reply.map((item) => (typeof item === 'string' ? item : String(item)));
+}
+
+function toRecord(
+  json: string | undefined,
+  lastSeenAt: string | undefined,
+  expiresAt: string | undefined,
+): SessionRecord {
+  const record = JSON.parse(json ?? '') as SessionRecord;
+  return {
+    ...record,
+    lastSeenAt: Number(lastSeenAt),
+    expiresAt: expiresAt === '' || expiresAt === undefined ? null : Number(expiresAt),
+  };
+}
+
+function toTombstone(json: string | undefined, tokenHash: string | undefined): TombstoneRecord {
+  return {
+    ...(JSON.parse(json ?? '') as Omit<TombstoneRecord, 'tokenHash'>),
+    tokenHash: tokenHash ?? '',
+  };
+}
+
+/** The published notice: app data left out, so messages stay small. */
+function noticeOf(end: SessionEnd): SessionEnd {
+  const notice: SessionEnd = { ...end, session: withoutData(end.session) };
+  if (end.by) notice.by = withoutData(end.by);
+  return notice;
+}
+
+function withoutData({ id, userId, createdAt, lastSeenAt, expiresAt, device }: SessionInfo) {
+  return { id, userId, createdAt, lastSeenAt, expiresAt, device };
+}
+
+/** A notice from the channel, or undefined for a message that is not one (never thrown). */
+function parseNotice(text: string): SessionEnd | undefined {
+  try {
+    const notice = JSON.parse(text) as Partial<SessionEnd> | null;
+    const session = notice?.session;
+    if (typeof session?.id !== 'string' || typeof notice?.reason !== 'string') return undefined;
+    return notice as SessionEnd;
+  } catch {
+    return undefined;
+  }
+}
