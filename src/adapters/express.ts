@@ -11,6 +11,9 @@ import {
   readCookie,
   serializeCookie,
 } from '../http/cookies.js';
+import { authenticateBearer, readBearerToken } from '../jwt/bearer.js';
+import type { JwtSessions } from '../jwt/sessions.js';
+import type { AccessTokenClaims } from '../jwt/tokens.js';
 import type { InvalidSession, OpenResult, SessionLimiter } from '../limiter.js';
 import { describeSessionEnd } from '../messages.js';
 import type { JsonValue, SessionInfo } from '../session.js';
@@ -40,8 +43,12 @@ export interface SessionLimitOptions<TUser = unknown> {
    * `'cookie'` (default): the library is the session, with its own `__Host-` cookie.
    * `'express-session'`: it rides on `req.session` (mount express-session first), keeping its
    * token there and destroying the session when it is dead.
+   * `'bearer'`: JWT access tokens in `Authorization: Bearer` (pass `jwt`); routes issue tokens
+   * with `jwt.login`.
    */
-  mode?: 'cookie' | 'express-session';
+  mode?: 'cookie' | 'express-session' | 'bearer';
+  /** Bearer mode: the `createJwtSessions(limiter, ...)` that issued the tokens. */
+  jwt?: JwtSessions<TUser>;
   /** Cookie mode: base name (default `'sid'`), lifetime (default: browser session), localhost fallback. */
   cookie?: { name?: string; maxAge?: Duration; insecureLocalhost?: boolean };
   /** express-session mode: the key in `req.session` that holds the token. Default `'sessionLimitToken'`. */
@@ -116,6 +123,8 @@ export class SessionLimitContext {
   ended: DeadSession | null = null;
   /** On the login page after a redirect: the sentence saying why the user was signed out. */
   notice: string | null = null;
+  /** Bearer mode: the verified access token's claims. */
+  claims: AccessTokenClaims | null = null;
   readonly #adapter: ExpressAdapter;
   readonly #req: Request;
   readonly #res: Response;
@@ -142,6 +151,12 @@ export class SessionLimitContext {
    */
   async login(user: unknown, options: LoginOptions = {}): Promise<OpenResult> {
     const adapter = this.#adapter;
+    if (adapter.jwt) {
+      throw new SessionLimiterError(
+        'INVALID_ARGUMENT',
+        'in bearer mode there is no cookie to set: issue tokens with jwt.login() instead',
+      );
+    }
     const userId = adapter.userIdOf(user);
     const previous = this.session;
     const sameUser = previous?.userId === userId;
@@ -179,7 +194,10 @@ export class SessionLimitContext {
    * ```
    */
   async logout(): Promise<boolean> {
-    const closed = this.#token ? await this.#adapter.limiter.close(this.#token) : false;
+    const { jwt, limiter } = this.#adapter;
+    let closed = false;
+    if (this.#token)
+      closed = jwt ? await jwt.logout(this.#token) : await limiter.close(this.#token);
     await this.#adapter.carrier.clear(this.#req, this.#res);
     this.#token = undefined;
     this.session = null;
@@ -253,6 +271,7 @@ class ExpressAdapter {
   readonly carrier: TokenCarrier;
   readonly cookieMaxAge: number | null;
   readonly userIdOf: (user: unknown) => string;
+  readonly jwt: JwtSessions | undefined;
 
   constructor(
     readonly limiter: SessionLimiter,
@@ -262,15 +281,19 @@ class ExpressAdapter {
     this.cookieMaxAge = cookie.maxAge;
     const getUserId = options.getUserId as ((user: unknown) => string) | undefined;
     this.userIdOf = (user) => userIdOf(user, getUserId);
+    this.jwt = options.jwt as JwtSessions | undefined;
     this.carrier =
       options.mode === 'express-session'
         ? expressSessionCarrier(options.sessionKey ?? 'sessionLimitToken')
-        : cookieCarrier(cookie);
+        : options.mode === 'bearer'
+          ? bearerCarrier
+          : cookieCarrier(cookie);
   }
 }
 
 const OPTION_KEYS = new Set([
   'mode',
+  'jwt',
   'cookie',
   'sessionKey',
   'getUserId',
@@ -325,6 +348,37 @@ export function sessionLimit<TUser>(
   const onRevoked = options.onRevoked ?? defaultOnRevoked(loginPath, cookie);
   const onStoreError = options.onStoreError ?? defaultOnStoreError;
 
+  async function handleBearer(req: Request, res: Response, next: NextFunction): Promise<void> {
+    const jwt = adapter.jwt as JwtSessions;
+    const context = new SessionLimitContext(adapter, req, res, adapter.carrier.read(req));
+    req.sessionLimit = context;
+    let auth;
+    try {
+      auth = await authenticateBearer(jwt, req.headers.authorization);
+    } catch (error) {
+      if (error instanceof SessionLimiterError && error.code === 'STORE_UNAVAILABLE') {
+        return onStoreError(req, res, error);
+      }
+      throw error;
+    }
+    if (auth.kind === 'none') return next();
+    if (auth.kind === 'authenticated') {
+      context.session = auth.session;
+      context.claims = auth.claims;
+      return next();
+    }
+    res.set('WWW-Authenticate', auth.wwwAuthenticate);
+    if (auth.result.code === 'INVALID_TOKEN') {
+      res
+        .status(401)
+        .json({ error: { code: auth.code, reason: auth.reason, message: auth.message } });
+      return;
+    }
+    const dead: DeadSession = { ...auth.result, message: messageOf(auth.result) };
+    if (options.onRevoked) options.onRevoked(req, res, dead);
+    else res.status(401).json(deadSessionBody(dead, dead.message));
+  }
+
   async function handle(req: Request, res: Response, next: NextFunction): Promise<void> {
     const token = adapter.carrier.read(req);
     const context = new SessionLimitContext(adapter, req, res, token);
@@ -361,8 +415,9 @@ export function sessionLimit<TUser>(
     onRevoked(req, res, dead);
   }
 
+  const run = options.mode === 'bearer' ? handleBearer : handle;
   return (req, res, next) => {
-    handle(req, res, next).catch(next);
+    run(req, res, next).catch(next);
   };
 }
 
@@ -418,6 +473,17 @@ function noticeCookieName(cookie: CookieSettings, fallback: boolean): string {
 function useFallback(req: Request, cookie: CookieSettings): boolean {
   return cookie.insecureLocalhost && !req.secure && isLoopbackHost(req.hostname);
 }
+
+/** Bearer tokens live with the client: nothing to write or clear here. */
+const bearerCarrier: TokenCarrier = {
+  read(req) {
+    const header = readBearerToken(req.headers.authorization);
+    return header.kind === 'token' ? header.token : undefined;
+  },
+  write: () => Promise.resolve(),
+  clear: () => Promise.resolve(),
+  forget: () => Promise.resolve(),
+};
 
 function cookieCarrier(cookie: CookieSettings): TokenCarrier {
   return {
@@ -516,8 +582,18 @@ function checkOptions(limiter: unknown, options: SessionLimitOptions<never>): vo
       );
   }
   const mode: unknown = options.mode;
-  if (mode !== undefined && mode !== 'cookie' && mode !== 'express-session') {
-    throw configError('mode', "must be 'cookie' or 'express-session'");
+  if (mode !== undefined && mode !== 'cookie' && mode !== 'express-session' && mode !== 'bearer') {
+    throw configError('mode', "must be 'cookie', 'express-session' or 'bearer'");
+  }
+  const jwt = options.jwt as { verify?: unknown; limiter?: unknown } | undefined;
+  if (mode === 'bearer' && typeof jwt?.verify !== 'function') {
+    throw configError('jwt', 'bearer mode needs the jwt option: createJwtSessions(limiter, ...)');
+  }
+  if (mode === 'bearer' && jwt?.limiter !== limiter) {
+    throw configError('jwt', 'must be created from the same limiter');
+  }
+  if (mode !== 'bearer' && jwt !== undefined) {
+    throw configError('jwt', "is only used with mode: 'bearer'");
   }
   if (options.sessionKey !== undefined && !isCookieName(options.sessionKey)) {
     throw configError('sessionKey', 'must be a short word (letters, digits, _ and -)');

@@ -10,6 +10,7 @@ import {
   type SessionStore,
 } from '../../src/index.js';
 import { sessionLimit, type SessionLimitOptions } from '../../src/adapters/express.js';
+import { createJwtSessions } from '../../src/jwt/index.js';
 import { Browser, listen } from '../support/browser.js';
 
 const FIREFOX_WIN =
@@ -410,6 +411,115 @@ for (const [name, express] of [
       const response = await new Browser(url).json<{ error: { message: string } }>('/api/me');
       expect(response.status).toBe(500);
       expect(response.body.error.message).toContain('express-session');
+    });
+  });
+
+  describe(`${name} adapter, bearer mode`, () => {
+    const SECRET = 'a test secret of at least thirty-two bytes';
+
+    async function bearerApp(store: SessionStore = new MemoryStore()) {
+      const limiter = newLimiter(store);
+      const jwt = createJwtSessions(limiter, { secret: SECRET, issuer: 'test', audience: 'api' });
+      const app = makeApp(express, limiter, { mode: 'bearer', jwt });
+      app.post('/api/token', (req, res, next) => {
+        const user = USERS[(req.body as { username: string }).username]!;
+        jwt
+          .login({ userId: user.id, user, device: { userAgent: req.get('user-agent') } })
+          .then((r) => res.json(r))
+          .catch(next);
+      });
+      return { url: await serve(app), limiter };
+    }
+    const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
+
+    it('checks the access token on every request and answers an evicted one like cookie mode', async () => {
+      const { url } = await bearerApp();
+      const a = new Browser(url);
+      const first = await a.json<{ accessToken: string }>('/api/token', {
+        json: { username: 'alice' },
+      });
+      expect((await a.json('/api/me', bearer(first.body.accessToken))).status).toBe(200);
+      await new Browser(url, FIREFOX_WIN).request('/api/token', { json: { username: 'alice' } });
+      const response = await a.request('/api/me', bearer(first.body.accessToken));
+      expect(response.status).toBe(401);
+      expect(response.headers.get('www-authenticate')).toContain('error="invalid_token"');
+      const body = (await response.json()) as {
+        error: { code: string; reason: string; message: string };
+      };
+      expect(body.error).toMatchObject({ code: 'SESSION_REVOKED', reason: 'evicted' });
+      expect(body.error.message).toContain('(Firefox 133 on Windows)');
+      expect(a.lastSetCookies).toEqual([]);
+    });
+
+    it('passes requests without a bearer token and refuses bad ones with INVALID_TOKEN', async () => {
+      const { url } = await bearerApp();
+      const b = new Browser(url);
+      expect((await b.json('/api/me')).body).toEqual({ error: { code: 'UNAUTHENTICATED' } });
+      expect((await b.json('/api/me', { headers: { authorization: 'Basic dTpw' } })).status).toBe(
+        401,
+      );
+      for (const header of [
+        'Bearer',
+        'Bearer  x',
+        'Bearer a.b.c',
+        `Bearer ${'a'.repeat(10_000)}`,
+      ]) {
+        const r = await b.json<{ error: { code: string; reason: string } }>('/api/me', {
+          headers: { authorization: header },
+        });
+        expect(r.status).toBe(401);
+        expect(r.body.error.code).toBe('INVALID_TOKEN');
+      }
+    });
+
+    it('logs out, lists and revokes through req.sessionLimit', async () => {
+      const { url } = await bearerApp();
+      const b = new Browser(url);
+      const one = await b.json<{ accessToken: string }>('/api/token', {
+        json: { username: 'bob' },
+      });
+      const two = await b.json<{ accessToken: string }>('/api/token', {
+        json: { username: 'bob' },
+      });
+      const list = await b.json<{ sessions: unknown[] }>(
+        '/api/sessions',
+        bearer(one.body.accessToken),
+      );
+      expect(list.body.sessions).toHaveLength(2);
+      await b.json('/api/sessions/revoke-others', {
+        method: 'POST',
+        ...bearer(one.body.accessToken),
+      });
+      expect((await b.json('/api/me', bearer(two.body.accessToken))).status).toBe(401);
+      const out = await b.json('/api/logout', { method: 'POST', ...bearer(one.body.accessToken) });
+      expect(out.body).toEqual({ closed: true });
+      expect((await b.json('/api/me', bearer(one.body.accessToken))).status).toBe(401);
+    });
+
+    it('answers 503 when the store fails', async () => {
+      const store = new MemoryStore();
+      const { url } = await bearerApp(store);
+      const b = new Browser(url);
+      const { body } = await b.json<{ accessToken: string }>('/api/token', {
+        json: { username: 'bob' },
+      });
+      store.find = () => Promise.reject(new Error('connection refused'));
+      expect((await b.json('/api/me', bearer(body.accessToken))).status).toBe(503);
+    });
+
+    it('needs a jwt from the same limiter', () => {
+      const limiter = newLimiter();
+      const other = createJwtSessions(newLimiter(), { secret: SECRET, issuer: 'i', audience: 'a' });
+      expect(() => sessionLimit(limiter, { mode: 'bearer' })).toThrow(
+        expect.objectContaining({ field: 'jwt' }),
+      );
+      expect(() => sessionLimit(limiter, { mode: 'bearer', jwt: other })).toThrow(
+        expect.objectContaining({ field: 'jwt' }),
+      );
+      const own = createJwtSessions(limiter, { secret: SECRET, issuer: 'i', audience: 'a' });
+      expect(() => sessionLimit(limiter, { jwt: own })).toThrow(
+        expect.objectContaining({ field: 'jwt' }),
+      );
     });
   });
 }
