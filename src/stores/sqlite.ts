@@ -321,7 +321,10 @@ class Queries {
       by_session: end.by ? JSON.stringify(end.by) : null,
       keep_until: end.keepUntil,
     });
-    this.#log.run(Date.now(), JSON.stringify(publishedNotice(end)));
+    const now = Date.now();
+    this.#log.run(now, JSON.stringify(publishedNotice(end)));
+    // Trimmed here too (an index seek), so the log stays a minute long even with no sweep.
+    this.#pruneLog.run(now - LOG_RETENTION);
     return row;
   }
 
