@@ -23,8 +23,18 @@ export function createApp(options: {
   app.use(express.json({ limit: BODY_LIMIT }));
   // Bearer tokens only: mounted before the cookie middleware, so a cookie plays no part here.
   app.use('/api/token', tokenRoutes(jwt, accounts));
-  // A dead session on a page navigation is redirected to the sign-in page ('/'), which shows why.
-  app.use(sessionLimit(limiter, { loginPath: '/' }));
+  app.use(
+    sessionLimit(limiter, {
+      // A dead session on a page navigation is redirected to the sign-in page, which says why.
+      loginPath: '/',
+      // These take a dead session as "no session" with `req.sessionLimit.ended` set: a sign-in
+      // goes ahead, and the event stream says why in its own format (an EventSource cannot read
+      // a 401 body).
+      isLoginRequest: (req) =>
+        (req.method === 'POST' && req.path === '/api/login') ||
+        (req.method === 'GET' && req.path === '/api/events'),
+    }),
+  );
   app.get('/', pageRoute(USERS));
   app.get('/api/events', eventsRoute(limiter, accounts, streams));
   app.use('/api', sessionRoutes(accounts));

@@ -74,9 +74,14 @@ function show(signedIn) {
   $('account').hidden = !signedIn;
 }
 
-function signedOut(message) {
+function stopWatching() {
   if (events) events.close();
   events = null;
+  $('live').textContent = '';
+}
+
+function signedOut(message) {
+  stopWatching();
   say(message);
   show(false);
 }
@@ -107,10 +112,14 @@ async function loadSessions() {
 function watch() {
   if (events) return;
   events = new EventSource('/api/events');
+  events.addEventListener('open', () => {
+    $('live').textContent = 'Live: this page is told at once if this device is signed out.';
+  });
   events.addEventListener('revoked', (event) => {
     signedOut(JSON.parse(event.data).message);
   });
   events.addEventListener('error', () => {
+    $('live').textContent = '';
     // A refused stream is not retried by the browser: ask the API why.
     if (events && events.readyState === EventSource.CLOSED) {
       events = null;
@@ -135,6 +144,7 @@ async function signIn(replace) {
   const r = await api('POST', '/api/login', body);
   if (r.status === 200) {
     $('choose').hidden = true;
+    $('choose-list').replaceChildren();
     form.password.value = '';
     say('');
     await showAccount();
@@ -178,8 +188,7 @@ $('revoke-others').addEventListener('click', async () => {
   await loadSessions();
 });
 $('logout').addEventListener('click', async () => {
-  if (events) events.close();
-  events = null;
+  stopWatching();
   await api('POST', '/api/logout');
   signedOut('You signed out.');
   form.username.focus();

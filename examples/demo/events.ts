@@ -35,6 +35,19 @@ function endedAsRefusal(ended: SessionEnded): InvalidSession {
   return refusal;
 }
 
+function revokedMessage(ended: InvalidSession): string {
+  return `event: revoked\ndata: ${JSON.stringify(revokedEvent(ended))}\n\n`;
+}
+
+function openStream(res: Response): void {
+  res.writeHead(200, {
+    'content-type': 'text/event-stream; charset=utf-8',
+    'cache-control': 'no-store, no-transform',
+    'x-accel-buffering': 'no',
+  });
+  res.write('retry: 3000\n\n');
+}
+
 /** The open event streams, so a shutdown can end them (they would hold the server open). */
 export class EventStreams {
   readonly #open = new Set<Response>();
@@ -63,13 +76,15 @@ export function eventsRoute(
   streams: EventStreams,
 ) {
   return route(async (req: Request, res: Response) => {
+    const { ended } = req.sessionLimit;
+    if (ended) {
+      // The session died while no stream was open: say so once, as the stream would have.
+      openStream(res);
+      res.end(revokedMessage(ended));
+      return;
+    }
     const { session } = requireSession(req, accounts);
-    res.writeHead(200, {
-      'content-type': 'text/event-stream; charset=utf-8',
-      'cache-control': 'no-store, no-transform',
-      'x-accel-buffering': 'no',
-    });
-    res.write('retry: 3000\n\n');
+    openStream(res);
     streams.add(res);
 
     let finished = false;
@@ -82,7 +97,7 @@ export function eventsRoute(
     };
     const sendRevoked = (ended: InvalidSession) => {
       if (finished) return;
-      res.write(`event: revoked\ndata: ${JSON.stringify(revokedEvent(ended))}\n\n`);
+      res.write(revokedMessage(ended));
       finish();
       res.end();
     };

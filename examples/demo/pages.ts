@@ -85,6 +85,7 @@ export function renderPage(options: {
     <section id="account" aria-labelledby="account-title"${signedIn ? '' : ' hidden'}>
       <h2 id="account-title">Signed in as <span id="who"></span></h2>
       <p id="plan"></p>
+      <p id="live" class="live"></p>
       <h3>Your sessions</h3>
       <ul id="sessions" class="sessions" aria-live="polite"></ul>
       <p>

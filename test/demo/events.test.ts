@@ -44,6 +44,18 @@ describe('GET /api/events', () => {
     stream.close();
   });
 
+  it('says why when a stream opens for a session that already ended', async () => {
+    const a = new Browser(url, CHROME_MAC);
+    await login(a, 'alice');
+    await login(new Browser(url, FIREFOX_WINDOWS), 'alice');
+    const stream = await openEvents(a);
+    expect(stream.status).toBe(200);
+    const event = JSON.parse((await stream.next('revoked', 1000)).data) as { reason: string };
+    expect(event.reason).toBe('evicted');
+    stream.close();
+    expect((await a.json('/api/me')).status).toBe(401);
+  });
+
   it('answers 401 without a session', async () => {
     const stream = await openEvents(new Browser(url));
     expect(stream.status).toBe(401);

@@ -1,10 +1,12 @@
 // Shared helpers of the demo's end-to-end tests: start the demo on a free port, real User-Agents,
 // and a Server-Sent Events reader.
+import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request, type IncomingMessage } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { MemoryStore } from '../../src/index.js';
 import { startDemo, type RunningDemo } from '../../examples/demo/server.js';
 import { openStore, type OpenedStore } from '../../examples/demo/store.js';
@@ -159,4 +161,47 @@ function parseEvent(block: string): ServerEvent | null {
     else if (line.startsWith('data:')) data.push(line.slice(5).trimStart());
   }
   return data.length === 0 ? null : { event, data: data.join('\n') };
+}
+
+/** A demo started as its own process (`node --import tsx examples/demo/main.ts`). */
+export interface DemoProcess {
+  url: string;
+  /** Everything it printed, for failure messages. */
+  output: () => string;
+  stop(): Promise<void>;
+}
+
+const MAIN = fileURLToPath(new URL('../../examples/demo/main.ts', import.meta.url));
+
+/** Starts the demo on a free port with `DEMO_DIR` set; resolves once it says where it listens. */
+export function startDemoProcess(directory: string): Promise<DemoProcess> {
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), MAIN], {
+    env: { ...process.env, PORT: '0', DEMO_DIR: directory },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill('SIGTERM');
+    await exited;
+  };
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      void stop();
+      reject(new Error(`the demo did not start within 15 s:\n${output}`));
+    }, 15_000);
+    child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    child.stdout.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const url = /listening on (http:\/\/\S+)/.exec(output)?.[1];
+      if (url) {
+        clearTimeout(timer);
+        resolve({ url, output: () => output, stop });
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`the demo exited with code ${String(code)}:\n${output}`));
+    });
+  });
 }
