@@ -23,8 +23,8 @@ function start(port: string): ChildProcess {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const prefix = `[${port}]`;
-  if (child.stdout) relay(child.stdout, prefix, process.stdout);
-  if (child.stderr) relay(child.stderr, prefix, process.stderr);
+  relay(child.stdout, prefix, process.stdout);
+  relay(child.stderr, prefix, process.stderr);
   child.on('exit', (code, signal) => {
     if (stopping) return;
     console.error(`${prefix} exited (${signal ?? `code ${String(code)}`}): stopping the other`);
