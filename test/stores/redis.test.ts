@@ -1,14 +1,83 @@
-import { describe } from 'vitest';
-import { describeStoreConformance } from '../conformance/suite.js';
+import { connect } from 'node:net';
+import { Redis } from 'ioredis';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  createSessionLimiter,
+  type OpenResult,
+  type SessionEnd,
+  type SessionLimiter,
+  type SessionLimiterOptions,
+} from '../../src/index.js';
+import { RedisStore } from '../../src/stores/redis/index.js';
+import { userTag } from '../../src/token.js';
+import { describeStoreConformance, waitFor } from '../conformance/suite.js';
 import createStore, {
   type ClientKind,
   deleteKeys,
+  keysOf,
+  type OpenedClient,
+  openClient,
   randomPrefix,
 } from '../support/factories/redis.js';
 import { REDIS_URL, serviceAvailable } from '../support/services.js';
 
 const available = await serviceAvailable('Redis', REDIS_URL, 6379);
 const KINDS: ClientKind[] = ['ioredis', 'node-redis'];
+const MINUTE = 60_000;
+const START = Date.UTC(2026, 10, 25, 14, 2);
+
+function token(result: OpenResult): string {
+  if (!result.ok) throw new Error(`expected the login to succeed, got ${result.code}`);
+  return result.token;
+}
+
+/** CRC16/XMODEM, as Redis Cluster hashes keys. */
+function crc16(bytes: Buffer): number {
+  let crc = 0;
+  for (const byte of bytes) {
+    crc ^= byte << 8;
+    for (let bit = 0; bit < 8; bit++) {
+      crc = crc & 0x8000 ? ((crc << 1) ^ 0x1021) & 0xffff : (crc << 1) & 0xffff;
+    }
+  }
+  return crc;
+}
+
+/** The Redis Cluster slot of a key: of its `{hash tag}` when it has a non-empty one. */
+function keySlot(key: string): number {
+  const open = key.indexOf('{');
+  const close = open === -1 ? -1 : key.indexOf('}', open + 1);
+  const hashed = close > open + 1 ? key.slice(open + 1, close) : key;
+  return crc16(Buffer.from(hashed)) % 16384;
+}
+
+/**
+ * Calls `onCommand` with the arguments of every command the server runs, from a raw MONITOR
+ * connection (ioredis's own monitor mode can trip over a busy server's first lines).
+ */
+async function monitor(onCommand: (args: string[]) => void): Promise<() => void> {
+  const { hostname, port } = new URL(REDIS_URL);
+  const socket = connect({ host: hostname, port: Number(port) || 6379 });
+  socket.setEncoding('utf8');
+  socket.write('MONITOR\r\n');
+  let buffer = '';
+  await new Promise<void>((resolve, reject) => {
+    socket.once('error', reject);
+    socket.on('data', (chunk: string) => {
+      buffer += chunk;
+      for (let end = buffer.indexOf('\r\n'); end !== -1; end = buffer.indexOf('\r\n')) {
+        const line = buffer.slice(0, end);
+        buffer = buffer.slice(end + 2);
+        if (line === '+OK') resolve();
+        const args = [...line.matchAll(/"((?:[^"\\]|\\.)*)"/g)].map((m) =>
+          (m[1] ?? '').replace(/\\(.)/g, '$1'),
+        );
+        if (args.length > 0) onCommand(args);
+      }
+    });
+  });
+  return () => socket.destroy();
+}
 
 describe.runIf(available)('RedisStore', () => {
   for (const kind of KINDS) {
@@ -33,4 +102,356 @@ describe.runIf(available)('RedisStore', () => {
       { push: true, cache: true, sibling: true },
     );
   }
+
+  // One admin connection to look at the keys behind the store's back.
+  let admin: Redis;
+  let prefix: string;
+  let clock: number;
+  const cleanups: (() => Promise<unknown>)[] = [];
+
+  async function open(kind: ClientKind = 'ioredis'): Promise<OpenedClient> {
+    const opened = await openClient(kind);
+    cleanups.push(() => opened.close());
+    return opened;
+  }
+
+  async function setUp(options: SessionLimiterOptions = {}, kind: ClientKind = 'ioredis') {
+    admin = new Redis(REDIS_URL);
+    cleanups.push(() => Promise.resolve(admin.disconnect()));
+    prefix = randomPrefix('unit');
+    clock = START;
+    const { client } = await open(kind);
+    const store = new RedisStore({ client, prefix, lapsedTtl: '1h' });
+    const limiter: SessionLimiter = createSessionLimiter({
+      store,
+      now: () => clock,
+      pruneInterval: false,
+      ...options,
+    });
+    cleanups.push(
+      () => limiter.dispose(),
+      () => store.close(),
+    );
+    return { store, limiter };
+  }
+
+  afterEach(async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+    if (prefix) await deleteKeys(prefix);
+  });
+
+  describe('options', () => {
+    it('refuses anything but an ioredis or node-redis client, naming the option', async () => {
+      const { client } = await open('ioredis');
+      const { client: nodeClient } = await open('node-redis');
+      const bad: unknown[] = [
+        undefined,
+        null,
+        'redis://127.0.0.1',
+        {},
+        { evalsha() {} },
+        { evalSha() {}, eval() {} },
+        () => undefined,
+      ];
+      for (const value of bad) {
+        expect(() => new RedisStore({ client: value } as never)).toThrow(
+          expect.objectContaining({ code: 'INVALID_CONFIG', field: 'client' }),
+        );
+      }
+      expect(() => new RedisStore(null as never)).toThrow(/must be an object/);
+      expect(() => new RedisStore({ client, subscriber: client })).toThrow(
+        expect.objectContaining({
+          field: 'subscriber',
+          message: expect.stringMatching(/own connection/) as unknown,
+        }),
+      );
+      expect(() => new RedisStore({ client, subscriber: nodeClient })).toThrow(
+        expect.objectContaining({
+          field: 'subscriber',
+          message: expect.stringMatching(/ioredis/) as unknown,
+        }),
+      );
+      for (const prefix of ['', 'a{b', 'a}', 'with space', 'x'.repeat(101), 7]) {
+        expect(() => new RedisStore({ client, prefix } as never)).toThrow(
+          expect.objectContaining({ code: 'INVALID_CONFIG', field: 'prefix' }),
+        );
+      }
+      for (const timeout of [0, -1, 'soon', Infinity]) {
+        expect(() => new RedisStore({ client, timeout } as never)).toThrow(
+          expect.objectContaining({ code: 'INVALID_CONFIG', field: 'timeout' }),
+        );
+      }
+      expect(() => new RedisStore({ client, lapsedTtl: '0s' } as never)).toThrow(
+        expect.objectContaining({ field: 'lapsedTtl' }),
+      );
+      expect(() => new RedisStore({ client, keyPrefix: 'x' } as never)).toThrow(
+        expect.objectContaining({
+          field: 'keyPrefix',
+          message: expect.stringMatching(/known: client/) as unknown,
+        }),
+      );
+      expect(new RedisStore({ client }).prefix).toBe('session-limiter:');
+      expect(new RedisStore({ client: nodeClient, prefix: 'app:sessions:' }).prefix).toBe(
+        'app:sessions:',
+      );
+    });
+  });
+
+  describe('keys', () => {
+    it('gives every key a TTL: sessions to lapsedTtl past expiry, tombstones to keepUntil', async () => {
+      const { limiter } = await setUp({
+        policy: { max: 1 },
+        idleTimeout: '10m',
+        tombstoneTtl: '2h',
+      });
+      await limiter.open({ userId: 'alice' });
+      const live = await limiter.open({ userId: 'alice' }); // evicts the first
+      const other = await limiter.open({ userId: 'bob', data: { plan: 'family' } });
+      if (!live.ok || !other.ok) throw new Error('setup');
+      await limiter.revoke('bob', other.session.id);
+      await limiter.open({ userId: 'carol' });
+
+      const keys = await keysOf(prefix);
+      const kinds = new Set(
+        keys.map((k) => /:([ust]):|(expiry|tombstones)$/.exec(k)?.slice(1).join('')),
+      );
+      expect(kinds).toEqual(new Set(['u', 's', 't', 'expiry', 'tombstones']));
+      for (const key of keys) {
+        const ttl = await admin.pttl(key);
+        expect(ttl, key).toBeGreaterThan(0);
+        if (key.includes(':s:')) expect(ttl).toBeGreaterThan(69 * MINUTE); // 10m + lapsedTtl 1h
+        if (key.includes(':s:')) expect(ttl).toBeLessThanOrEqual(70 * MINUTE);
+        if (key.includes(':t:')) expect(ttl).toBeGreaterThan(119 * MINUTE);
+        if (key.includes(':t:')) expect(ttl).toBeLessThanOrEqual(120 * MINUTE);
+        if (key.includes(':u:')) expect(ttl).toBeGreaterThan(69 * MINUTE);
+      }
+    });
+
+    it('the one exception: a session with no timeout at all lives until it is ended', async () => {
+      const { limiter } = await setUp({ idleTimeout: Infinity, absoluteTimeout: Infinity });
+      const r = await limiter.open({ userId: 'forever' });
+      if (!r.ok) throw new Error('setup');
+      const keys = await keysOf(prefix);
+      expect(keys).toHaveLength(2); // the session and its user's hash; nothing to index
+      for (const key of keys) expect(await admin.pttl(key)).toBe(-1);
+      await limiter.revoke('forever', r.session.id);
+      // Ended: the user's hash is gone, the tombstone expires.
+      for (const key of await keysOf(prefix)) expect(await admin.pttl(key), key).toBeGreaterThan(0);
+    });
+
+    it("puts a user's keys in one hash slot: the user tag in braces", async () => {
+      expect(keySlot('123456789')).toBe(0x31c3); // the CRC16 check value
+      expect(keySlot('foo')).toBe(12182);
+      expect(keySlot('x{foo}y')).toBe(keySlot('foo'));
+      const { limiter } = await setUp({ policy: { max: 2 } });
+      for (let i = 0; i < 4; i++) await limiter.open({ userId: 'alice' });
+      await limiter.open({ userId: 'bob' });
+      const keys = (await keysOf(prefix)).filter((k) => !/(expiry|tombstones)$/.test(k));
+      const alice = keys.filter((k) => k.includes(`{${userTag('alice')}}`));
+      expect(alice.length).toBe(1 + 2 + 2); // user, two live sessions, two tombstones
+      expect(new Set(alice.map(keySlot)).size).toBe(1);
+      expect(keys.length - alice.length).toBe(2); // bob's user hash and session
+    });
+
+    it('touches keys of one slot in every script, and calls scripts by hash', async () => {
+      const { limiter } = await setUp({
+        policy: { max: 1 },
+        idleTimeout: '10m',
+        tombstoneTtl: '1h',
+      });
+      const calls: string[][] = [];
+      const stop = await monitor((args) => {
+        if (/^eval/i.test(args[0] ?? '') && (args[3] ?? '').startsWith(prefix)) calls.push(args);
+      });
+      cleanups.push(() => Promise.resolve(stop()));
+
+      const a = await limiter.open({ userId: 'alice' });
+      const b = token(await limiter.open({ userId: 'alice' }));
+      clock += 5 * MINUTE;
+      await limiter.validate(b); // a last-seen write
+      if (!a.ok) throw new Error('setup');
+      await limiter.validate(a.token);
+      const c = await limiter.open({ userId: 'carol' });
+      if (!c.ok) throw new Error('setup');
+      await limiter.revoke('carol', c.session.id);
+      await limiter.close(b);
+      await limiter.open({ userId: 'dave' });
+      await limiter.revokeAll('dave');
+      await limiter.open({ userId: 'erin' });
+      clock += 2 * 60 * MINUTE;
+      await limiter.prune();
+      await waitFor(
+        () => calls.some((c) => c.join(' ').includes('tombstones')),
+        1_000,
+        'the prune',
+      );
+
+      expect(calls.length).toBeGreaterThan(20);
+      for (const call of calls) {
+        const keys = call.slice(3, 3 + Number(call[2]));
+        expect(new Set(keys.map(keySlot)).size, call.join(' ')).toBe(1);
+      }
+      // Scripts go by hash; the source only travels to a server that has not seen it yet.
+      const sources = calls.filter((call) => call[0]?.toLowerCase() === 'eval');
+      expect(sources.length).toBeLessThanOrEqual(10);
+      expect(new Set(sources.map((call) => call[1])).size).toBe(sources.length);
+    });
+
+    it('runs on after SCRIPT FLUSH: the scripts are sent again', async () => {
+      for (const kind of KINDS) {
+        const { limiter } = await setUp({ policy: { max: 1 } }, kind);
+        const a = token(await limiter.open({ userId: 'alice' }));
+        await admin.script('FLUSH');
+        expect((await limiter.validate(a)).ok).toBe(true);
+        const b = token(await limiter.open({ userId: 'alice' }));
+        await admin.script('FLUSH');
+        expect(await limiter.validate(a)).toMatchObject({
+          code: 'SESSION_REVOKED',
+          reason: 'evicted',
+        });
+        expect((await limiter.validate(b)).ok).toBe(true);
+      }
+    });
+
+    it('prune leaves nothing behind once every session ended and its tombstone expired', async () => {
+      const { limiter } = await setUp({
+        policy: { max: 1 },
+        idleTimeout: '10m',
+        tombstoneTtl: '1h',
+      });
+      await limiter.open({ userId: 'alice' });
+      const lastOfAlice = token(await limiter.open({ userId: 'alice' })); // evicts one
+      const bob = await limiter.open({ userId: 'bob', data: { a: [1, 2] } });
+      if (!bob.ok) throw new Error('setup');
+      await limiter.revoke('bob', bob.session.id);
+      const carol = token(await limiter.open({ userId: 'carol' }));
+      await limiter.close(carol);
+      await limiter.open({ userId: 'dave' }); // lapses untouched
+      clock += 5 * MINUTE;
+      await limiter.validate(lastOfAlice); // touched: its index entry now lags
+      expect((await keysOf(prefix)).length).toBeGreaterThan(8);
+
+      clock += 20 * MINUTE;
+      expect(await limiter.prune()).toMatchObject({ expired: 2 }); // alice's last, dave's
+      clock += 2 * 60 * MINUTE;
+      const { forgotten } = await limiter.prune();
+      expect(forgotten).toBe(5);
+      expect(await keysOf(prefix)).toEqual([]);
+    });
+  });
+
+  describe('store operations', () => {
+    it('touch never brings an ended session back and does not move the version', async () => {
+      const { store, limiter } = await setUp();
+      const a = await limiter.open({ userId: 'alice' });
+      const b = await limiter.open({ userId: 'alice' });
+      if (!a.ok || !b.ok) throw new Error('setup');
+      const { version } = await store.loadUser('alice');
+      await store.touch(b.session.id, START + MINUTE, START + 31 * MINUTE);
+      expect((await store.loadUser('alice')).version).toBe(version);
+      const found = await store.find(b.session.id);
+      expect(found?.kind === 'session' && found.record).toMatchObject({
+        lastSeenAt: START + MINUTE,
+        expiresAt: START + 31 * MINUTE,
+        tokenHash: expect.any(String) as unknown,
+      });
+
+      await limiter.revoke('alice', a.session.id);
+      await store.touch(a.session.id, START + MINUTE, START + 31 * MINUTE);
+      expect((await store.find(a.session.id))?.kind).toBe('tombstone');
+      expect((await store.loadUser('alice')).sessions.map((s) => s.id)).toEqual([b.session.id]);
+      await store.touch('A'.repeat(28), 1, 2);
+      await store.touch('junk', 1, 2);
+      expect(await keysOf(prefix)).not.toContainEqual(expect.stringContaining('AAAAAA'));
+    });
+
+    it('commits only on the version read, and only for that user', async () => {
+      const { store, limiter } = await setUp();
+      const a = await limiter.open({ userId: 'alice' });
+      const m = await limiter.open({ userId: 'mallory' });
+      if (!a.ok || !m.ok) throw new Error('setup');
+      const snapshot = await store.loadUser('alice');
+      const [record] = snapshot.sessions;
+      if (!record) throw new Error('setup');
+      const put = { ...record, generation: 1 };
+      expect(await store.commitUser('alice', snapshot.version, { put: [put], end: [] })).toBe(true);
+      expect(await store.commitUser('alice', snapshot.version, { put: [put], end: [] })).toBe(
+        false,
+      );
+
+      const mallorys = (await store.loadUser('mallory')).sessions[0]!;
+      await expect(
+        store.commitUser('alice', snapshot.version + 1, { put: [mallorys], end: [] }),
+      ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT' });
+      const end: SessionEnd = {
+        session: { ...m.session, userId: 'alice' },
+        reason: 'revoked',
+        at: START,
+        keepUntil: START + MINUTE,
+        origin: 'test',
+      };
+      expect(await store.endSession(end)).toBeNull();
+      expect((await store.find(m.session.id))?.kind).toBe('session');
+    });
+
+    it('publishes small notices and shrugs off junk on the channel', async () => {
+      const { store, limiter } = await setUp({ policy: { max: 1 } });
+      const notices: SessionEnd[] = [];
+      let up = false;
+      const stop = await store.subscribe({
+        ended: (n) => notices.push(n),
+        status: (s) => (up = s),
+      });
+      cleanups.push(stop);
+      await waitFor(() => up, 2_000, 'the subscription');
+      for (const junk of [
+        '',
+        'null',
+        '{',
+        '[]',
+        '{"session":1}',
+        JSON.stringify({ reason: 'x' }),
+      ]) {
+        await admin.publish(`${prefix}ended`, junk);
+      }
+      await limiter.open({ userId: 'alice', data: { big: 'x'.repeat(1000) } });
+      await limiter.open({ userId: 'alice', data: { big: 'y'.repeat(1000) } });
+      await waitFor(() => notices.length > 0, 1_000, 'the notice');
+      expect(notices).toHaveLength(1);
+      expect(notices[0]).toMatchObject({
+        reason: 'evicted',
+        origin: expect.any(String) as unknown,
+      });
+      expect(notices[0]!.session).not.toHaveProperty('data');
+      expect(notices[0]!.by).not.toHaveProperty('data');
+      expect(notices[0]!.by?.id).toBeDefined();
+    });
+
+    it('owns the duplicate it subscribes on, and leaves a given subscriber open', async () => {
+      for (const kind of KINDS) {
+        const { limiter: first } = await setUp({}, kind);
+        const channel = `${prefix}ended`;
+        const listeners = async () =>
+          ((await admin.pubsub('NUMSUB', channel)) as [string, number])[1];
+        await expect.poll(listeners).toBe(1);
+        await first.dispose(); // the last subscriber leaves: the duplicate is closed
+        await expect.poll(listeners).toBe(0);
+
+        const { client } = await open(kind);
+        const subscriber = await open(kind);
+        const store = new RedisStore({ client, subscriber: subscriber.client, prefix });
+        const limiter = createSessionLimiter({ store, pruneInterval: false });
+        await expect.poll(listeners).toBe(1);
+        await limiter.dispose();
+        await store.close();
+        await expect.poll(listeners).toBe(0);
+        const sub = subscriber.client as { status?: string; isOpen?: boolean };
+        expect(sub.status ?? sub.isOpen).toBe(kind === 'ioredis' ? 'ready' : true);
+        await expect(store.find('A'.repeat(28))).rejects.toMatchObject({
+          code: 'STORE_UNAVAILABLE',
+        });
+        await expect(store.subscribe({ ended() {}, status() {} })).rejects.toThrow(/closed/);
+      }
+    });
+  });
 });

@@ -210,7 +210,7 @@ export class RedisStore implements SessionStore {
     });
   }
 
-  commitUser(userId: string, version: number, change: UserChange): Promise<boolean> {
+  async commitUser(userId: string, version: number, change: UserChange): Promise<boolean> {
     const tag = userTag(userId);
     for (const record of change.put)
       checkOwned(record.id, record.userId, userId, tag, 'change.put');

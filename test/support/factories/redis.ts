@@ -2,8 +2,14 @@
 // connection) and RedisStore on one Redis. Options (JSON): `{ url?, prefix?, client? }` with
 // `client` 'ioredis' (the default) or 'node-redis'; `url` defaults to REDIS_URL. Closing leaves
 // the keys: other processes may still be using them (see deleteKeys).
-import { once } from 'node:events';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { type AddressInfo, connect, createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { RedisStore, type RedisClient } from '../../../src/stores/redis/index.js';
@@ -24,17 +30,26 @@ export interface OpenedClient {
 }
 
 /**
- * Connects a client of either library with the options the store's documentation recommends:
- * no offline queue, so commands fail at once while Redis is away instead of running late.
+ * Connects a client of either library with the options the store's documentation recommends
+ * (no offline queue, so commands fail at once while Redis is away instead of running late), or
+ * with the library's defaults.
  */
-export async function openClient(kind: ClientKind, url = REDIS_URL): Promise<OpenedClient> {
+export async function openClient(
+  kind: ClientKind,
+  url = REDIS_URL,
+  options: 'recommended' | 'defaults' = 'recommended',
+): Promise<OpenedClient> {
+  const recommended = options === 'recommended';
   if (kind === 'ioredis') {
-    const client = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+    const client = new Redis(
+      url,
+      recommended ? { enableOfflineQueue: false, maxRetriesPerRequest: 0 } : {},
+    );
     client.on('error', () => undefined);
     await once(client, 'ready');
     return { client, close: () => Promise.resolve(client.disconnect()) };
   }
-  const client = createClient({ url, disableOfflineQueue: true });
+  const client = createClient({ url, disableOfflineQueue: recommended });
   // node-redis throws 'error' events nobody listens to; an app must listen, and so do tests.
   client.on('error', () => undefined);
   await client.connect();
@@ -103,4 +118,74 @@ function checkOptions(options: unknown): RedisFactoryOptions {
   if (prefix !== undefined) checked.prefix = prefix;
   if (client !== undefined) checked.client = client;
   return checked;
+}
+
+/** A redis-server of the test's own, on a spare port, with no persistence and its own directory. */
+export interface RedisServer {
+  port: number;
+  url: string;
+  /** Starts it (again, on the same port) and waits until it accepts connections. */
+  start(): Promise<void>;
+  /** Kills it (SIGKILL: a crash, not a shutdown) and waits until it is gone. */
+  stop(): Promise<void>;
+  /** Stops it for good and removes its directory. */
+  destroy(): Promise<void>;
+}
+
+export async function redisServer(): Promise<RedisServer> {
+  const port = await sparePort();
+  const dir = await mkdtemp(join(tmpdir(), 'session-limiter-redis-'));
+  let child: ChildProcess | undefined;
+  const server: RedisServer = {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    async start() {
+      if (child) return;
+      child = spawn(
+        'redis-server',
+        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+        { cwd: dir, stdio: 'ignore' },
+      );
+      child.once('exit', () => (child = undefined));
+      const deadline = performance.now() + 5_000;
+      while (!(await accepts(port))) {
+        if (performance.now() > deadline) throw new Error(`redis-server did not start on ${port}`);
+        await sleep(20);
+      }
+    },
+    async stop() {
+      const running = child;
+      if (!running) return;
+      const exited = once(running, 'exit');
+      running.kill('SIGKILL');
+      await exited;
+    },
+    async destroy() {
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  return server;
+}
+
+function sparePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as AddressInfo;
+      probe.close(() => resolve(port));
+    });
+  });
+}
+
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 }
