@@ -716,7 +716,7 @@ export class SessionLimiter<TUser = unknown> {
       keepUntil: now + this.#tombstoneTtl,
       origin: this.#instanceId,
     };
-    if (by) end.by = by;
+    if (by) end.by = describedToOthers(by);
     return end;
   }
 
@@ -866,6 +866,15 @@ export function createSessionLimiter<TUser = unknown>(
   options: SessionLimiterOptions<TUser> = {},
 ): SessionLimiter<TUser> {
   return new SessionLimiter<TUser>(options);
+}
+
+/**
+ * The evicting login as the evicted device will see it: which device, and when; never its IP
+ * address or app data (the evicted device may be the intruder).
+ */
+function describedToOthers(session: SessionInfo): SessionInfo {
+  const { data: _data, device, ...rest } = session;
+  return { ...rest, device: { kind: device.kind, label: device.label } };
 }
 
 function deadSession(tombstone: TombstoneRecord): InvalidSession {

@@ -21,6 +21,9 @@ export class MemoryStore implements SessionStore {
   readonly #sessions = new Map<string, SessionRecord>();
   readonly #tombstones = new Map<string, TombstoneRecord>();
   readonly #users = new Map<string, UserEntry>();
+  // One counter for every user: a user entry pruned and created again never repeats a version
+  // that a slow compare-and-set may still hold.
+  #versions = 0;
 
   /** Number of live or lapsed sessions held (for tests and metrics). */
   get size(): number {
@@ -47,7 +50,7 @@ export class MemoryStore implements SessionStore {
     if ((entry?.version ?? 0) !== version) return Promise.resolve(false);
     const user = entry ?? { version: 0, ids: new Set<string>() };
     this.#users.set(userId, user);
-    user.version++;
+    user.version = ++this.#versions;
     for (const end of change.end) this.#remove(user, end);
     for (const record of change.put) {
       this.#sessions.set(record.id, record);
@@ -60,7 +63,7 @@ export class MemoryStore implements SessionStore {
     const record = this.#sessions.get(end.session.id);
     const user = this.#users.get(end.session.userId);
     if (!record || !user || record.userId !== end.session.userId) return Promise.resolve(null);
-    user.version++;
+    user.version = ++this.#versions;
     this.#remove(user, end);
     return Promise.resolve(record);
   }

@@ -201,7 +201,11 @@ export function describeStoreConformance(
         const l = limiter({ policy: { max: 1 } });
         const a = token(await l.open({ userId: 'alice', device: { userAgent: CHROME_MAC } }));
         clock += MINUTE;
-        const b = await l.open({ userId: 'alice', device: { userAgent: FIREFOX_WIN } });
+        const b = await l.open({
+          userId: 'alice',
+          device: { userAgent: FIREFOX_WIN, ip: '198.51.100.4' },
+          data: { note: 'private' },
+        });
         expect(b.ok).toBe(true);
         if (!b.ok) return;
         expect(b.evicted).toHaveLength(1);
@@ -215,7 +219,9 @@ export function describeStoreConformance(
         });
         if (v.ok) return;
         expect(v.by?.id).toBe(b.session.id);
-        expect(v.by?.device.label).toBe('Firefox 133 on Windows');
+        // The evicted device (maybe an intruder) learns the device, never its address or data.
+        expect(v.by?.device).toEqual({ kind: 'desktop', label: 'Firefox 133 on Windows' });
+        expect(v.by).not.toHaveProperty('data');
         expect((await l.validate(b.token)).ok).toBe(true);
       });
 
