@@ -20,6 +20,8 @@ export interface PostgresFactoryOptions {
   applicationName?: string;
   /** Pool size. The pg store keeps one of these for LISTEN while subscribed. */
   max?: number;
+  /** How long a connection attempt may take (default 5 s). */
+  connectTimeoutMillis?: number;
 }
 
 export interface OpenedClient {
@@ -30,15 +32,16 @@ export interface OpenedClient {
 /** A client of the given kind with the options the store's documentation recommends. */
 export function openClient(
   kind: ClientKind,
-  options: { url?: string; applicationName?: string; max?: number } = {},
+  options: Omit<PostgresFactoryOptions, 'schema' | 'prefix' | 'client'> = {},
 ): OpenedClient {
   const url = options.url ?? DATABASE_URL;
   const max = options.max ?? 4;
+  const connectTimeoutMillis = options.connectTimeoutMillis ?? 5_000;
   const applicationName = options.applicationName ?? 'session-limiter-test';
   if (kind === 'postgres') {
     const sql = postgres(url, {
       max,
-      connect_timeout: 5,
+      connect_timeout: connectTimeoutMillis / 1000,
       onnotice: () => undefined,
       connection: { application_name: applicationName },
     });
@@ -47,7 +50,7 @@ export function openClient(
   const pool = new pg.Pool({
     connectionString: url,
     max,
-    connectionTimeoutMillis: 5_000,
+    connectionTimeoutMillis: connectTimeoutMillis,
     application_name: applicationName,
   });
   // pg's advice: an idle client whose connection drops is reported here, not thrown.
