@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
+import postgres from 'postgres';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   createSessionLimiter,
@@ -89,6 +90,48 @@ describe.runIf(available)('PostgresStore', () => {
       expect(new PostgresStore({ client, schema: 'my_app_2' }).cacheLookups).toBe(true);
       await end();
     });
+  });
+
+  it("ignores the clients' own parsing: postgres.js camel transform and BigInt, pg type parsers", async () => {
+    const schema = randomSchema();
+    const sql = postgres(DATABASE_URL, {
+      max: 2,
+      onnotice: () => undefined,
+      transform: postgres.camel,
+      types: { bigint: postgres.BigInt },
+    });
+    const pool = new pg.Pool({
+      connectionString: DATABASE_URL,
+      max: 3,
+      // Every type but text comes back as something the store could not use.
+      types: { getTypeParser: (oid: number) => (value: string) => (oid === 25 ? value : { oid }) },
+    });
+    pool.on('error', () => undefined);
+    const limiters = [sql, pool].map((client) =>
+      createSessionLimiter({
+        store: new PostgresStore({ client, schema }),
+        policy: { max: 1 },
+        pruneInterval: false,
+      }),
+    );
+    try {
+      for (const l of limiters) {
+        const data = { some_key: 'snake', otherKey: 1 };
+        const a = await l.open({ userId: 'snake_user', data });
+        if (!a.ok) throw new Error('setup');
+        expect((await l.validate(a.token)).ok).toBe(true);
+        const [listed] = await l.list('snake_user');
+        expect(listed).toMatchObject({ id: a.session.id, data, createdAt: a.session.createdAt });
+        expect(typeof listed!.createdAt).toBe('number');
+        await l.revoke('snake_user', a.session.id);
+        expect(await l.validate(a.token)).toMatchObject({ code: 'SESSION_REVOKED' });
+      }
+    } finally {
+      await Promise.all(limiters.map((l) => l.dispose()));
+      await sql.end();
+      await pool.end();
+      await dropSchema(schema);
+    }
   });
 
   for (const kind of KINDS) {
