@@ -7,9 +7,11 @@ import {
   type FoundRecord,
   type PushHandlers,
   type SessionEnd,
+  type SessionRecord,
   type SessionStore,
   type UserChange,
 } from '../../src/index.js';
+import { newSessionId } from '../../src/token.js';
 
 /** What a store's test file hands the suite: a fresh, empty store on the real engine. */
 export interface StoreHandle {
@@ -155,6 +157,86 @@ export function describeStoreConformance(
     afterEach(async () => {
       await Promise.all(limiters.splice(0).map((l) => l.dispose()));
       await handle.close();
+    });
+
+    describe('store primitives', () => {
+      function record(id: string, userId: string): SessionRecord {
+        return {
+          id,
+          userId,
+          tokenHash: 'hash-of-' + id,
+          createdAt: START,
+          lastSeenAt: START,
+          idleTimeout: 60_000,
+          absoluteExpiresAt: null,
+          expiresAt: START + 60_000,
+          generation: 0,
+          device: { kind: 'desktop', label: 'Test' },
+        };
+      }
+      function end(r: SessionRecord, userId = r.userId): SessionEnd {
+        return {
+          session: { ...toInfo(r), userId },
+          reason: 'revoked',
+          at: START,
+          keepUntil: START + 60_000,
+          origin: 'test',
+        };
+      }
+      const toInfo = (r: SessionRecord) => ({
+        id: r.id,
+        userId: r.userId,
+        createdAt: r.createdAt,
+        lastSeenAt: r.lastSeenAt,
+        expiresAt: r.expiresAt,
+        device: r.device,
+      });
+
+      it('refuses a commit against a stale version and changes nothing', async () => {
+        const store = handle.store;
+        const a = record(newSessionId('p'), 'p');
+        const b = record(newSessionId('p'), 'p');
+        const snapshot = await store.loadUser('p');
+        expect(await store.commitUser('p', snapshot.version, { put: [a], end: [] })).toBe(true);
+        expect(await store.commitUser('p', snapshot.version, { put: [b], end: [] })).toBe(false);
+        const after = await store.loadUser('p');
+        expect(after.sessions.map((s) => s.id)).toEqual([a.id]);
+        expect(after.version).not.toBe(snapshot.version);
+        // An end outside the compare-and-set moves the version too.
+        expect(await store.endSession(end(a))).toMatchObject({ id: a.id });
+        expect(await store.commitUser('p', after.version, { put: [b], end: [] })).toBe(false);
+      });
+
+      it('endSession checks the owner; touch never brings a session back', async () => {
+        const store = handle.store;
+        const a = record(newSessionId('q'), 'q');
+        const { version } = await store.loadUser('q');
+        await store.commitUser('q', version, { put: [a], end: [] });
+        expect(await store.endSession(end(a, 'someone-else'))).toBeNull();
+        expect((await store.find(a.id))?.kind).toBe('session');
+        expect(await store.endSession(end(a))).not.toBeNull();
+        expect(await store.endSession(end(a))).toBeNull();
+        await store.touch(a.id, START + 1_000, START + 61_000);
+        expect((await store.find(a.id))?.kind).toBe('tombstone');
+        expect((await store.loadUser('q')).sessions).toEqual([]);
+      });
+
+      it('round-trips a record exactly', async () => {
+        const store = handle.store;
+        const a: SessionRecord = {
+          ...record(newSessionId('r'), 'r'),
+          idleTimeout: null,
+          expiresAt: null,
+          absoluteExpiresAt: null,
+          generation: 3,
+          device: { kind: 'kiosk', label: 'Front desk “é” 🖥', ip: '2001:db8::1' },
+          data: { nested: [1, 'two', null, { three: true }], empty: {} },
+        };
+        const { version } = await store.loadUser('r');
+        await store.commitUser('r', version, { put: [a], end: [] });
+        expect(await store.find(a.id)).toEqual({ kind: 'session', record: a });
+        expect((await store.loadUser('r')).sessions).toEqual([a]);
+      });
     });
 
     describe('tokens', () => {
