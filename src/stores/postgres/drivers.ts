@@ -29,7 +29,16 @@ export interface Driver {
   listen(channel: string, events: ListenEvents): Promise<() => Promise<void>>;
 }
 
-/** The client libraries the store accepts: a `pg` Pool (v8) or a postgres.js `sql` (v3). */
+/**
+ * The client libraries the store accepts: a `pg` Pool (v8) or a postgres.js `sql` (v3). Both are
+ * optional peer dependencies: install the one you use.
+ *
+ * @example
+ * ```ts
+ * import postgres from 'postgres';
+ * const client: PostgresClient = postgres(process.env.DATABASE_URL, { connect_timeout: 5 });
+ * ```
+ */
 export type PostgresClient = Pool | Sql;
 
 /** Reconnect delays of the pg LISTEN connection: doubling from the first to the last. */

@@ -41,22 +41,33 @@ const OPTION_KEYS = new Set(['client', 'schema']);
  * Keeps sessions in PostgreSQL: for many processes on many machines. Every change to one user
  * is a compare-and-set on the user's row, so racing logins for one user serialize while logins
  * of different users never wait for each other. Ended sessions are published with NOTIFY in the
- * same transaction, so every process learns of them at once; with it, the limiter may answer
- * `validate` from a per-process cache.
+ * same transaction, so every process learns of them at once, and the limiter may answer
+ * `validate` from a per-process cache while that channel is up.
  *
- * Creates its schema (`session_limiter` by default: tables `users`, `sessions`, `tombstones` and
- * the sequence `versions`) on first use. While a limiter is subscribed, the store holds one
- * connection for LISTEN: with pg, one checked out of the pool (so the pool needs `max` >= 2, and
- * limiters must be disposed before `pool.end()`); with postgres.js, its own listen connection.
+ * Creates its schema on first use (`session_limiter` by default: tables `users`, `sessions` and
+ * `tombstones`, sequence `versions`). While a limiter is subscribed, the store holds
+ * one connection for LISTEN: with pg, one checked out of the pool (so the pool needs `max` >= 2,
+ * and limiters must be disposed before `pool.end()`, which waits for it); with postgres.js, the
+ * connection `sql.listen` opens.
  *
+ * Fails closed: while the server cannot be reached every call rejects (the limiter answers
+ * `STORE_UNAVAILABLE`) as soon as the client gives up, which is why the client needs a connect
+ * timeout. It works again, LISTEN included, as soon as the server is back.
+ *
+ * @throws SessionLimiterError `INVALID_CONFIG` for a client that is neither, or a bad schema
+ * @throws SessionLimiterError `INVALID_ARGUMENT` (from calls) for text PostgreSQL cannot store:
+ *   U+0000, or an unpaired surrogate
  * @example
  * ```ts
  * import pg from 'pg';
  * import { createSessionLimiter } from 'session-limiter';
  * import { PostgresStore } from 'session-limiter/postgres';
  *
- * const pool = new pg.Pool({ connectionString: process.env.DATABASE_URL, connectionTimeoutMillis: 5_000 });
- * pool.on('error', (error) => console.error('idle PostgreSQL client failed', error));
+ * const pool = new pg.Pool({
+ *   connectionString: process.env.DATABASE_URL,
+ *   connectionTimeoutMillis: 5_000,
+ * });
+ * pool.on('error', (error) => console.error('an idle PostgreSQL connection failed', error));
  * const limiter = createSessionLimiter({
  *   store: new PostgresStore({ client: pool }),
  *   policy: { max: 1 },
