@@ -111,6 +111,8 @@ function postgresJsDriver(sql: Sql): Driver {
         meta = await sql.listen(channel, (payload) => stopped || events.notify(payload), onlisten);
       } catch {
         // postgres.js keeps the listener and retries with backoff; onlisten reports success.
+        // There is then no handle to unlisten with: after stop, the listener stays registered
+        // (silenced) until sql.end().
       }
       return async () => {
         stopped = true;
