@@ -22,7 +22,6 @@ import {
   RANGE,
   type Script,
   TOUCH,
-  USER_IDS,
 } from './scripts.js';
 
 export type { IORedisClient, NodeRedisClient, RedisClient } from './drivers.js';
@@ -69,7 +68,7 @@ const PREFIX_PATTERN = /^[^{}\s]{1,100}$/;
 const DEFAULT_TIMEOUT = 2_000;
 const DEFAULT_LAPSED_TTL = 7 * 86_400_000;
 const OPTION_KEYS = new Set(['client', 'subscriber', 'prefix', 'timeout', 'lapsedTtl']);
-/** How often `loadUser` re-reads a user whose version moves between its two reads. */
+/** How often `loadUser` reads again a user whose sessions change between its reads. */
 const MAX_LOAD_ATTEMPTS = 20;
 const PRUNE_BATCH = 500;
 /** A new user's first version: random, so no snapshot of a forgotten earlier user can match. */
@@ -173,32 +172,24 @@ export class RedisStore implements SessionStore {
     return this.#keys.prefix;
   }
 
-  /** Reads the user's session ids, then their records in one script that checks the version. */
+  /**
+   * One script reads the user's hash and the sessions it lists. The script must be told the
+   * session keys up front, so it is first called expecting no session; a user who has some costs
+   * a second call, with the ids the first one returned.
+   */
   loadUser(userId: string): Promise<UserSnapshot> {
     return this.#op('loadUser', async () => {
       const user = this.#keys.user(userId);
+      let ids: string[] = [];
       for (let attempt = 1; ; attempt++) {
-        const fields = strings(await this.#run(USER_IDS, [user], []));
-        let version = '0';
-        const ids: string[] = [];
-        for (let i = 0; i < fields.length; i += 2) {
-          if (fields[i] === 'v') version = fields[i + 1] ?? '0';
-          else ids.push(fields[i] ?? '');
-        }
-        if (ids.length === 0) return { version: Number(version), sessions: [] };
-        const reply = strings(
-          await this.#run(
-            LOAD_USER,
-            [user, ...ids.map((id) => this.#keys.session(id))],
-            [version, ...ids],
-          ),
-        );
-        if (reply.length > 0) {
+        const keys = [user, ...ids.map((id) => this.#keys.session(id))];
+        const [kind, ...rest] = strings(await this.#run(LOAD_USER, keys, ids));
+        if (kind === 'ok') {
           const sessions: SessionRecord[] = [];
-          for (let i = 1; i < reply.length; i += 3) {
-            sessions.push(toRecord(reply[i], reply[i + 1], reply[i + 2]));
+          for (let i = 1; i < rest.length; i += 3) {
+            sessions.push(toRecord(rest[i], rest[i + 1], rest[i + 2]));
           }
-          return { version: Number(reply[0]), sessions };
+          return { version: Number(rest[0]), sessions };
         }
         if (attempt >= MAX_LOAD_ATTEMPTS) {
           throw new SessionLimiterError(
@@ -206,6 +197,7 @@ export class RedisStore implements SessionStore {
             `RedisStore.loadUser gave up after ${attempt} attempts: the user keeps changing`,
           );
         }
+        ids = rest;
       }
     });
   }
@@ -245,18 +237,16 @@ export class RedisStore implements SessionStore {
       if (Number(await this.#run(COMMIT, keys, args)) !== 1) return false;
 
       const expiring = change.put.filter((r) => r.expiresAt !== null);
-      await Promise.all([
-        this.#index(this.#keys.expiry, {
-          add: expiring.map((r) => [r.expiresAt ?? 0, r.id]),
-          remove: change.end.map((e) => e.session.id),
-          ttl: Math.max(0, ...expiring.map((r) => this.#ttlOf(r.lastSeenAt, r.expiresAt))),
-          ...floor(
-            change.put.map((r) => r.lastSeenAt),
-            this.#lapsedTtl,
-          ),
-        }),
-        this.#indexTombstones(change.end),
-      ]);
+      this.#index(this.#keys.expiry, {
+        add: expiring.map((r) => [r.expiresAt ?? 0, r.id]),
+        remove: change.end.map((e) => e.session.id),
+        ttl: Math.max(0, ...expiring.map((r) => this.#ttlOf(r.lastSeenAt, r.expiresAt))),
+        ...floor(
+          change.put.map((r) => r.lastSeenAt),
+          this.#lapsedTtl,
+        ),
+      });
+      this.#indexTombstones(change.end);
       return true;
     });
   }
@@ -274,10 +264,8 @@ export class RedisStore implements SessionStore {
         ),
       );
       if (reply.length === 0) return null;
-      await Promise.all([
-        this.#index(this.#keys.expiry, { add: [], remove: [id], ttl: 0 }),
-        this.#indexTombstones([end]),
-      ]);
+      this.#index(this.#keys.expiry, { add: [], remove: [id], ttl: 0 });
+      this.#indexTombstones([end]);
       return toRecord(reply[0], reply[1], reply[2]);
     });
   }
@@ -337,7 +325,7 @@ export class RedisStore implements SessionStore {
             fresh++;
           }
         });
-        await this.#index(this.#keys.expiry, fix);
+        this.#index(this.#keys.expiry, fix);
         if (ids.length < want || fresh + fix.add.length + fix.remove.length === 0) break;
       }
       return found;
@@ -367,7 +355,7 @@ export class RedisStore implements SessionStore {
             fix.ttl = Math.max(fix.ttl, Number(result) - now);
           }
         });
-        await this.#index(this.#keys.tombstones, fix);
+        this.#index(this.#keys.tombstones, fix);
         if (ids.length < PRUNE_BATCH) return forgotten;
       }
     });
@@ -469,8 +457,8 @@ export class RedisStore implements SessionStore {
     ];
   }
 
-  async #indexTombstones(ends: SessionEnd[]): Promise<void> {
-    await this.#index(this.#keys.tombstones, {
+  #indexTombstones(ends: SessionEnd[]): void {
+    this.#index(this.#keys.tombstones, {
       add: ends.map((e) => [e.keepUntil, e.session.id]),
       remove: [],
       ttl: Math.max(0, ...ends.map(tombstoneTtl)),
@@ -482,11 +470,11 @@ export class RedisStore implements SessionStore {
   }
 
   /**
-   * Updates an index after the commit it describes. Not atomic with it (the index lives in
-   * another hash slot): a failure here leaves an entry missing or stale, which the sweep and the
-   * keys' own TTLs make up for, so it does not fail the operation.
+   * Updates an index after the change it describes. Not atomic with it (the index lives in
+   * another hash slot) and not awaited: later commands on the same connection see it, and a
+   * failure leaves an entry missing or stale, which the sweep and the keys' own TTLs make up for.
    */
-  async #index(key: string, change: IndexChange): Promise<void> {
+  #index(key: string, change: IndexChange): void {
     if (change.add.length === 0 && change.remove.length === 0 && change.floor === undefined) return;
     const args = [
       change.floor === undefined ? '' : String(change.floor),
@@ -495,7 +483,7 @@ export class RedisStore implements SessionStore {
     ];
     for (const [score, id] of change.add) args.push(String(score), id);
     args.push(...change.remove);
-    await this.#run(INDEX, [key], args).catch(() => undefined);
+    this.#run(INDEX, [key], args).catch(() => undefined);
   }
 
   /** The TTL of a session key: until `lapsedTtl` past its expiry; '' (none) if it never expires. */

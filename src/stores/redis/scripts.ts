@@ -72,20 +72,28 @@ local function bump(user, initial)
 end
 `;
 
-/** KEYS: user. The user's hash as a flat list: `v` and the session ids. */
-export const USER_IDS = script('userIds', `return redis.call('HGETALL', KEYS[1])`);
-
 /**
- * KEYS: user, then the session of each id. ARGV: the version read with the ids, then the ids.
- * Returns {version, r, l, e, r, l, e, ...}, or {} when the version moved on since the ids were
- * read (the caller reads them again). An id whose session Redis already expired is dropped.
+ * Reads a user's version and sessions in one atomic step, given the session ids the caller
+ * expects (its keys must be declared, so the caller names them). KEYS: user, then the session of
+ * each expected id. ARGV: the expected ids. Returns {'ok', version, r, l, e, r, l, e, ...} when
+ * the user has exactly those sessions, else {'ids', id, id, ...} to try again with. An id whose
+ * session Redis already expired is dropped from the user's hash.
  */
 export const LOAD_USER = script(
   'loadUser',
   `
-local version = redis.call('HGET', KEYS[1], 'v') or '0'
-if version ~= ARGV[1] then return {} end
-local out = {version}
+local fields = redis.call('HGETALL', KEYS[1])
+local version, ids = '0', {'ids'}
+for i = 1, #fields, 2 do
+  if fields[i] == 'v' then version = fields[i + 1] else ids[#ids + 1] = fields[i] end
+end
+local expected = #ids - 1 == #ARGV
+for i = 1, #ARGV do
+  if not expected then break end
+  expected = redis.call('HEXISTS', KEYS[1], ARGV[i]) == 1
+end
+if not expected then return ids end
+local out = {'ok', version}
 for i = 2, #KEYS do
   local s = redis.call('HMGET', KEYS[i], 'r', 'l', 'e')
   if s[1] then
@@ -93,7 +101,7 @@ for i = 2, #KEYS do
     out[#out + 1] = s[2]
     out[#out + 1] = s[3]
   else
-    redis.call('HDEL', KEYS[1], ARGV[i])
+    redis.call('HDEL', KEYS[1], ARGV[i - 1])
   end
 end
 return out
