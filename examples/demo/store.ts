@@ -22,7 +22,45 @@ export interface StoreChoice {
  * so the default needs nothing but better-sqlite3.
  */
 export async function openStore(choice: StoreChoice): Promise<OpenedStore> {
+  if (choice.redisUrl) return openRedis(choice.redisUrl);
+  if (choice.databaseUrl) return openPostgres(choice.databaseUrl);
   return openSqlite(choice.directory);
+}
+
+async function openRedis(url: string): Promise<OpenedStore> {
+  const [{ Redis }, { RedisStore }] = await Promise.all([
+    import('ioredis'),
+    import('../../src/stores/redis/index.js'),
+  ]);
+  const client = new Redis(url);
+  // ioredis retries on its own; without a listener every failed attempt would be an uncaught error.
+  client.on('error', (error: Error) => console.error(`Redis: ${error.message}`));
+  const store = new RedisStore({ client });
+  return {
+    store,
+    description: `Redis at ${redact(url)}`,
+    close: async () => {
+      await store.close();
+      await client.quit().catch(() => client.disconnect());
+    },
+  };
+}
+
+async function openPostgres(url: string): Promise<OpenedStore> {
+  const [{ default: pg }, { PostgresStore }] = await Promise.all([
+    import('pg'),
+    import('../../src/stores/postgres/index.js'),
+  ]);
+  // One connection of the pool is kept for LISTEN while the limiter is subscribed.
+  const pool = new pg.Pool({ connectionString: url, connectionTimeoutMillis: 5_000, max: 10 });
+  pool.on('error', (error) => console.error(`PostgreSQL: ${error.message}`));
+  const store = new PostgresStore({ client: pool });
+  return {
+    store,
+    description: `PostgreSQL at ${redact(url)}`,
+    // The limiter is disposed first (it releases the LISTEN connection), then the pool ends.
+    close: () => pool.end(),
+  };
 }
 
 async function openSqlite(directory: string): Promise<OpenedStore> {

@@ -171,12 +171,24 @@ export interface DemoProcess {
   stop(): Promise<void>;
 }
 
+/** The environment minus the variables that pick a store: each test picks its own. */
+function withoutStoreUrls(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const { REDIS_URL: _redis, DATABASE_URL: _database, JWT_SECRET: _secret, ...rest } = env;
+  return rest;
+}
+
 const MAIN = fileURLToPath(new URL('../../examples/demo/main.ts', import.meta.url));
 
-/** Starts the demo on a free port with `DEMO_DIR` set; resolves once it says where it listens. */
-export function startDemoProcess(directory: string): Promise<DemoProcess> {
+/**
+ * Starts the demo on a free port with `DEMO_DIR` set (and `env`: a store URL); resolves once it
+ * says where it listens.
+ */
+export function startDemoProcess(
+  directory: string,
+  env: Record<string, string> = {},
+): Promise<DemoProcess> {
   const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), MAIN], {
-    env: { ...process.env, PORT: '0', DEMO_DIR: directory },
+    env: { ...withoutStoreUrls(process.env), PORT: '0', DEMO_DIR: directory, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
