@@ -224,10 +224,21 @@ function nodeRedisDriver(client: NodeRedisClient, subscriber: NodeRedisClient | 
       const onError = () => {
         if (!sub.isReady) events.status(false);
       };
-      sub.on('ready', onReady);
-      sub.on('reconnecting', onDown);
-      sub.on('end', onDown);
-      sub.on('error', onError);
+      // A client says 'ready'; a cluster says 'connect' once it knows its nodes, then speaks of
+      // each node. Any node in trouble counts as a drop (the subscribed one may be among them).
+      const handlers: [string, () => void][] = [
+        ['ready', onReady],
+        ['connect', onReady],
+        ['node-ready', onReady],
+        ['reconnecting', onDown],
+        ['end', onDown],
+        ['disconnect', onDown],
+        ['node-error', onDown],
+        ['node-reconnecting', onDown],
+        ['node-disconnect', onDown],
+        ['error', onError],
+      ];
+      for (const [event, handler] of handlers) sub.on(event, handler);
       // node-redis throws 'error' events nobody listens to: keep one on a connection we own.
       if (!subscriber) sub.on('error', ignore);
       if (sub.isReady) onReady();
@@ -235,10 +246,7 @@ function nodeRedisDriver(client: NodeRedisClient, subscriber: NodeRedisClient | 
 
       return async () => {
         stopped = true;
-        sub.off('ready', onReady);
-        sub.off('reconnecting', onDown);
-        sub.off('end', onDown);
-        sub.off('error', onError);
+        for (const [event, handler] of handlers) sub.off(event, handler);
         if (subscriber) await sub.unsubscribe(channel, listener).catch(ignore);
         else sub.destroy();
       };

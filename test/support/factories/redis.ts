@@ -132,8 +132,14 @@ export interface RedisServer {
   destroy(): Promise<void>;
 }
 
-export async function redisServer(): Promise<RedisServer> {
-  const port = await sparePort();
+/**
+ * A redis-server for one test file. `port` defaults to a spare one; `args` are more options
+ * (`--cluster-enabled yes`, say).
+ */
+export async function redisServer(
+  options: { port?: number; args?: string[] } = {},
+): Promise<RedisServer> {
+  const port = options.port ?? (await sparePort());
   const dir = await mkdtemp(join(tmpdir(), 'session-limiter-redis-'));
   let child: ChildProcess | undefined;
   const server: RedisServer = {
@@ -143,7 +149,10 @@ export async function redisServer(): Promise<RedisServer> {
       if (child) return;
       child = spawn(
         'redis-server',
-        ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+        [
+          ...['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
+          ...(options.args ?? []),
+        ],
         { cwd: dir, stdio: 'ignore' },
       );
       child.once('exit', () => (child = undefined));
@@ -168,13 +177,14 @@ export async function redisServer(): Promise<RedisServer> {
   return server;
 }
 
-function sparePort(): Promise<number> {
+/** A port nothing listens on (0: any the system picks). */
+export function sparePort(port = 0): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as AddressInfo;
-      probe.close(() => resolve(port));
+    probe.listen(port, '127.0.0.1', () => {
+      const { port: free } = probe.address() as AddressInfo;
+      probe.close(() => resolve(free));
     });
   });
 }
