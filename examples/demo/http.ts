@@ -75,8 +75,6 @@ export function readCredentials(req: Request): Credentials {
   return { username, password, replace };
 }
 
-export const INVALID_CREDENTIALS_MESSAGE = 'Wrong username or password.';
-
 export function notFound(req: Request, res: Response): void {
   sendError(res, 404, 'NOT_FOUND', `There is no ${req.method} ${req.path} here.`);
 }

@@ -1,12 +1,6 @@
 import { Router, type Request, type Response } from 'express';
 import type { SessionInfo } from '../../src/index.js';
-import {
-  HttpError,
-  INVALID_CREDENTIALS_MESSAGE,
-  readCredentials,
-  route,
-  sendError,
-} from './http.js';
+import { HttpError, readCredentials, route, sendError } from './http.js';
 import type { Accounts } from './passwords.js';
 import type { DemoUser } from './users.js';
 
@@ -19,6 +13,21 @@ export function requireSession(
   const user = session ? accounts.find(session.userId) : undefined;
   if (!session || !user) throw new HttpError(401, 'UNAUTHENTICATED', 'Sign in first.');
   return { user, session };
+}
+
+/**
+ * Reads a sign-in body and checks the password, before any limit is looked at: a refusal for
+ * the limit says nothing to someone without it. Answers 401 and returns null when it is wrong.
+ */
+export async function checkCredentials(
+  req: Request,
+  res: Response,
+  accounts: Accounts,
+): Promise<{ user: DemoUser; replace: string | undefined } | null> {
+  const { username, password, replace } = readCredentials(req);
+  const user = await accounts.authenticate(username, password);
+  if (!user) sendError(res, 401, 'INVALID_CREDENTIALS', 'Wrong username or password.');
+  return user ? { user, replace } : null;
 }
 
 /** The 409 when an account is at its limit and its policy refuses new sign-ins. */
@@ -34,10 +43,9 @@ export function sessionRoutes(accounts: Accounts): Router {
   router.post(
     '/login',
     route(async (req, res) => {
-      const { username, password, replace } = readCredentials(req);
-      // The password first: a refusal for the limit says nothing to someone without it.
-      const user = await accounts.authenticate(username, password);
-      if (!user) return sendError(res, 401, 'INVALID_CREDENTIALS', INVALID_CREDENTIALS_MESSAGE);
+      const signIn = await checkCredentials(req, res, accounts);
+      if (!signIn) return;
+      const { user, replace } = signIn;
       const opened = await req.sessionLimit.login(user, { replace });
       if (!opened.ok) return sendLimitReached(res, user, opened.active);
       res.json({ user, session: opened.session });

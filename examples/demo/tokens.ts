@@ -1,17 +1,10 @@
 import { Router, type Response } from 'express';
 import type { InvalidSession } from '../../src/index.js';
 import { authenticateBearer, type InvalidToken, type JwtSessions } from '../../src/jwt/index.js';
-import {
-  INVALID_CREDENTIALS_MESSAGE,
-  jsonObject,
-  readCredentials,
-  route,
-  sendError,
-  stringField,
-} from './http.js';
+import { jsonObject, route, sendError, stringField } from './http.js';
 import type { Accounts } from './passwords.js';
 import { revokedEvent } from './events.js';
-import { sendLimitReached } from './sessions.js';
+import { checkCredentials, sendLimitReached } from './sessions.js';
 import type { DemoUser } from './users.js';
 
 /**
@@ -42,9 +35,9 @@ export function tokenRoutes(jwt: JwtSessions<DemoUser>, accounts: Accounts): Rou
   router.post(
     '/',
     route(async (req, res) => {
-      const { username, password, replace } = readCredentials(req);
-      const user = await accounts.authenticate(username, password);
-      if (!user) return sendError(res, 401, 'INVALID_CREDENTIALS', INVALID_CREDENTIALS_MESSAGE);
+      const signIn = await checkCredentials(req, res, accounts);
+      if (!signIn) return;
+      const { user, replace } = signIn;
       const device = { userAgent: req.get('user-agent'), ip: req.ip };
       const r = await jwt.login({ userId: user.id, user, device, replace });
       if (!r.ok) return sendLimitReached(res, user, r.active);

@@ -27,6 +27,15 @@ beforeAll(async () => {
 });
 afterAll(() => close());
 
+/** The browser's next call is refused: its session was ended for `reason` by a sign-in on `by`. */
+async function expectSignedOut(browser: Browser, reason: string, by: string) {
+  const me = await browser.json<ErrorAnswer>('/api/me');
+  expect(me.status).toBe(401);
+  expect(me.body.error.code).toBe('SESSION_REVOKED');
+  expect(me.body.error.reason).toBe(reason);
+  expect(me.body.error.message).toContain(`another device (${by})`);
+}
+
 async function signIn(browser: Browser, username: string, extra: Record<string, string> = {}) {
   return browser.json<SignedIn & ErrorAnswer>('/api/login', {
     json: { username, password: username, ...extra },
@@ -49,11 +58,7 @@ describe('demo stories', () => {
 
     expect((await signIn(b, 'alice')).status).toBe(200);
 
-    const me = await a.json<ErrorAnswer>('/api/me');
-    expect(me.status).toBe(401);
-    expect(me.body.error.code).toBe('SESSION_REVOKED');
-    expect(me.body.error.reason).toBe('evicted');
-    expect(me.body.error.message).toContain('signed in on another device (Firefox 133 on Windows)');
+    await expectSignedOut(a, 'evicted', 'Firefox 133 on Windows');
     expect((await b.json('/api/me')).status).toBe(200);
   });
 
@@ -88,11 +93,7 @@ describe('demo stories', () => {
     const replaced = await signIn(third, 'carol', { replace: phoneSession.id });
     expect(replaced.status).toBe(200);
 
-    const dead = await phone.json<ErrorAnswer>('/api/me');
-    expect(dead.status).toBe(401);
-    expect(dead.body.error.code).toBe('SESSION_REVOKED');
-    expect(dead.body.error.reason).toBe('replaced');
-    expect(dead.body.error.message).toContain('Firefox 133 on Windows');
+    await expectSignedOut(phone, 'replaced', 'Firefox 133 on Windows');
     expect((await laptop.json('/api/me')).status).toBe(200);
     expect((await third.json('/api/me')).status).toBe(200);
   });
@@ -105,10 +106,7 @@ describe('demo stories', () => {
     expect((await signIn(desktop, 'dave')).status).toBe(200);
     expect((await signIn(android, 'dave')).status).toBe(200);
 
-    const phone = await iphone.json<ErrorAnswer>('/api/me');
-    expect(phone.status).toBe(401);
-    expect(phone.body.error.reason).toBe('evicted');
-    expect(phone.body.error.message).toContain('Chrome 131 on Android');
+    await expectSignedOut(iphone, 'evicted', 'Chrome 131 on Android');
     expect((await desktop.json('/api/me')).status).toBe(200);
 
     const list = await android.json<{ sessions: SessionInfo[]; current: string }>('/api/sessions');
