@@ -13,8 +13,8 @@ import type { Script } from './scripts.js';
  */
 export type IORedisClient = IORedis | IORedisCluster;
 
-/** A node-redis pub/sub listener for string messages. */
-type NodeRedisListener = (message: string, channel: string) => void;
+/** A node-redis pub/sub listener (messages arrive as strings unless asked for as buffers). */
+type NodeRedisListener = (message: string | Buffer, channel: string | Buffer) => void;
 
 /**
  * The part of a node-redis client, v5 or v6, that the store uses: what `createClient()` and
@@ -210,7 +210,7 @@ function nodeRedisDriver(client: NodeRedisClient, subscriber: NodeRedisClient | 
     listen(channel, events) {
       const sub = subscriber ?? client.duplicate();
       let stopped = false;
-      const listener: NodeRedisListener = (message) => events.message(message);
+      const listener: NodeRedisListener = (message) => events.message(message.toString());
       // node-redis resubscribes by itself before 'ready'; subscribing again is a no-op then.
       const onReady = () => {
         sub.subscribe(channel, listener).then(
