@@ -62,7 +62,8 @@ export function renderPage(options: {
 
     <section id="signin" aria-labelledby="signin-title"${signedIn ? ' hidden' : ''}>
       <h2 id="signin-title">Sign in</h2>
-      <form id="signin-form">
+      <!-- method="post": without the script, a password never ends up in a URL. -->
+      <form id="signin-form" method="post" action="/api/login">
         <p>
           <label for="username">Username</label>
           <input id="username" name="username" autocomplete="username" required>
