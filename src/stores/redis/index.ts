@@ -140,7 +140,8 @@ export class RedisStore implements SessionStore {
   readonly #timeout: number;
   readonly #lapsedTtl: number;
   readonly #handlers = new Set<PushHandlers>();
-  #listening: { stop: () => Promise<void> } | undefined;
+  /** Stops the channel listener while one runs. */
+  #unlisten: (() => Promise<void>) | undefined;
   #up = false;
   #closed = false;
 
@@ -369,13 +370,11 @@ export class RedisStore implements SessionStore {
   subscribe(handlers: PushHandlers): Promise<() => Promise<void>> {
     if (this.#closed) return Promise.reject(closedError());
     this.#handlers.add(handlers);
-    if (!this.#listening) {
-      this.#listening = {
-        stop: this.#driver.listen(this.#keys.channel, {
-          message: (text) => this.#deliver(text),
-          status: (up) => this.#status(up),
-        }),
-      };
+    if (!this.#unlisten) {
+      this.#unlisten = this.#driver.listen(this.#keys.channel, {
+        message: (text) => this.#deliver(text),
+        status: (up) => this.#status(up),
+      });
     } else if (this.#up) {
       handlers.status(true);
     }
@@ -404,10 +403,10 @@ export class RedisStore implements SessionStore {
   }
 
   async #stopListening(): Promise<void> {
-    const listening = this.#listening;
-    this.#listening = undefined;
+    const unlisten = this.#unlisten;
+    this.#unlisten = undefined;
     this.#up = false;
-    await listening?.stop();
+    await unlisten?.();
   }
 
   #status(up: boolean): void {
