@@ -3,9 +3,10 @@ import { randomInt } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Cluster, Redis } from 'ioredis';
 import { createCluster } from 'redis';
-import { afterAll, beforeAll, describe } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSessionLimiter } from '../../src/index.js';
 import { RedisStore, type RedisClient } from '../../src/stores/redis/index.js';
-import { describeStoreConformance } from '../conformance/suite.js';
+import { describeStoreConformance, InstrumentedStore, waitFor } from '../conformance/suite.js';
 import {
   type ClientKind,
   randomPrefix,
@@ -140,4 +141,36 @@ describe.runIf(hasBinaries)('RedisStore on a Redis Cluster', () => {
       { push: true, cache: true, sibling: true },
     );
   }
+
+  it('a plain connection to one node, as the subscriber, hears ends from every node', async () => {
+    const prefix = randomPrefix('cluster');
+    const opened = [await connect('ioredis'), await connect('ioredis')];
+    const subscriber = new Redis(ports[0]!, '127.0.0.1');
+    subscriber.on('error', () => undefined);
+    const watching = new RedisStore({ client: opened[0]!.client, subscriber, prefix });
+    const instrumented = new InstrumentedStore(watching);
+    const ending = new RedisStore({ client: opened[1]!.client, prefix });
+    const here = createSessionLimiter({ store: instrumented, pruneInterval: false });
+    const there = createSessionLimiter({ store: ending, pruneInterval: false });
+    try {
+      const ended: string[] = [];
+      const ids: string[] = [];
+      // Users whose slots spread over the three nodes.
+      for (let i = 0; i < 12; i++) {
+        const r = await here.open({ userId: `user-${i}` });
+        if (!r.ok) throw new Error('setup');
+        ids.push(r.session.id);
+        here.watch(r.session.id, () => ended.push(r.session.id));
+      }
+      await waitFor(() => instrumented.pushUp, 2_000, 'the subscription');
+      for (const [i, id] of ids.entries()) await there.revoke(`user-${i}`, id);
+      await waitFor(() => ended.length === ids.length, 2_000, 'every end to reach the subscriber');
+      expect(ended.sort()).toEqual([...ids].sort());
+    } finally {
+      await Promise.all([here.dispose(), there.dispose()]);
+      await Promise.all([watching.close(), ending.close()]);
+      subscriber.disconnect();
+      await Promise.all(opened.map((o) => o.close()));
+    }
+  });
 });
