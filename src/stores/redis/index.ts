@@ -192,6 +192,7 @@ export class RedisStore implements SessionStore {
           }
           return { version: Number(rest[0]), sessions };
         }
+        if (kind !== 'ids') throw new Error(`unexpected reply from Redis: ${describeValue(kind)}`);
         if (attempt >= MAX_LOAD_ATTEMPTS) {
           throw new SessionLimiterError(
             'STORE_CONFLICT',
@@ -205,8 +206,9 @@ export class RedisStore implements SessionStore {
 
   async commitUser(userId: string, version: number, change: UserChange): Promise<boolean> {
     const tag = userTag(userId);
-    for (const record of change.put)
+    for (const record of change.put) {
       checkOwned(record.id, record.userId, userId, tag, 'change.put');
+    }
     for (const end of change.end) {
       checkOwned(end.session.id, end.session.userId, userId, tag, 'change.end');
     }
@@ -351,7 +353,7 @@ export class RedisStore implements SessionStore {
             if (result === 'forgotten') forgotten++;
             fix.remove.push(id);
           } else {
-            // Indexed too early (by an end that did not happen): move it to its real time.
+            // The entry disagrees with its tombstone: move it to the tombstone's time.
             fix.add.push([Number(result), id]);
             fix.ttl = Math.max(fix.ttl, Number(result) - now);
           }
@@ -431,10 +433,14 @@ export class RedisStore implements SessionStore {
     const reply = strings(
       await this.#run(FIND, [this.#keys.session(id), this.#keys.tombstone(id)], []),
     );
-    if (reply[0] === 's')
-      return { kind: 'session', record: toRecord(reply[1], reply[2], reply[3]) };
-    if (reply[0] === 't') return { kind: 'tombstone', record: toTombstone(reply[1], reply[2]) };
-    return null;
+    switch (reply[0]) {
+      case 's':
+        return { kind: 'session', record: toRecord(reply[1], reply[2], reply[3]) };
+      case 't':
+        return { kind: 'tombstone', record: toTombstone(reply[1], reply[2]) };
+      default:
+        return null;
+    }
   }
 
   /** ARGV of one end: tombstone JSON, keepUntil, tombstone TTL, notice JSON. */
@@ -574,9 +580,11 @@ function floor(times: number[], lapsedTtl: number): { floor?: number } {
   return times.length === 0 ? {} : { floor: Math.max(...times) - lapsedTtl };
 }
 
+/** A script's list reply as strings (RESP3 clients hand integers back as numbers). */
 function strings(reply: unknown): string[] {
-  if (!Array.isArray(reply))
+  if (!Array.isArray(reply)) {
     throw new Error(`unexpected reply from Redis: ${describeValue(reply)}`);
+  }
   return reply.map((item) => (typeof item === 'string' ? item : String(item)));
 }
 
