@@ -1,5 +1,6 @@
 export {
   createSessionLimiter,
+  invalidSessionOf,
   SessionLimiter,
   type InvalidSession,
   type InvalidSessionCode,

@@ -25,7 +25,6 @@ import {
   type SessionEnded,
   type SessionInfo,
   type SessionRecord,
-  type TombstoneRecord,
   expiryOf,
   expiryReason,
   toSessionInfo,
@@ -460,7 +459,7 @@ export class SessionLimiter<TUser = unknown> {
         case 'missing': {
           const found = await this.#find(sessionId);
           return found?.kind === 'tombstone' && found.record.userId === userId
-            ? deadSession(found.record)
+            ? invalidSessionOf(found.record)
             : UNKNOWN;
         }
         case 'lapsed':
@@ -761,7 +760,7 @@ export class SessionLimiter<TUser = unknown> {
     const found = await this.#find(id);
     if (!found) return UNKNOWN;
     if (secret !== null && !secretMatches(secret, found.record.tokenHash)) return UNKNOWN;
-    if (found.kind === 'tombstone') return deadSession(found.record);
+    if (found.kind === 'tombstone') return invalidSessionOf(found.record);
 
     let record = found.record;
     let now = this.#now();
@@ -769,7 +768,7 @@ export class SessionLimiter<TUser = unknown> {
       // Expiry and last-seen writes are decided on the store's copy, never a cached one:
       // another process may have seen the session since this one cached it.
       const fresh = await this.#find(id, true);
-      if (fresh?.kind !== 'session') return fresh ? deadSession(fresh.record) : UNKNOWN;
+      if (fresh?.kind !== 'session') return fresh ? invalidSessionOf(fresh.record) : UNKNOWN;
       record = fresh.record;
       now = this.#now();
     }
@@ -877,16 +876,32 @@ function describedToOthers(session: SessionInfo): SessionInfo {
   return { ...rest, device: { kind: device.kind, label: device.label } };
 }
 
-function deadSession(tombstone: TombstoneRecord): InvalidSession {
-  const expired =
-    tombstone.reason === END_REASONS.idle || tombstone.reason === END_REASONS.absolute;
+/**
+ * The refusal `validate` gives for a session that ended this way: `SESSION_EXPIRED` for the
+ * timeouts, `SESSION_REVOKED` for everything else. Handy for turning a `watch` notice into the
+ * same answer a request would get (and its sentence, with `describeSessionEnd`).
+ *
+ * @example
+ * ```ts
+ * limiter.watch(session.id, (ended) => {
+ *   const refusal = invalidSessionOf(ended);
+ *   stream.send('revoked', { code: refusal.code, message: describeSessionEnd(refusal) });
+ * });
+ * ```
+ */
+export function invalidSessionOf(end: {
+  reason: string;
+  at: number;
+  by?: SessionInfo | undefined;
+}): InvalidSession {
+  const expired = end.reason === END_REASONS.idle || end.reason === END_REASONS.absolute;
   const result: InvalidSession = {
     ok: false,
     code: expired ? 'SESSION_EXPIRED' : 'SESSION_REVOKED',
-    reason: tombstone.reason,
-    at: tombstone.at,
+    reason: end.reason,
+    at: end.at,
   };
-  if (tombstone.by) result.by = tombstone.by;
+  if (end.by) result.by = end.by;
   return result;
 }
 

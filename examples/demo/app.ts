@@ -30,7 +30,7 @@ export function createApp(options: {
       // These take a dead session as "no session" with `req.sessionLimit.ended` set: a sign-in
       // goes ahead, and the event stream says why in its own format (an EventSource cannot read
       // a 401 body).
-      isLoginRequest: (req) =>
+      passThroughDead: (req) =>
         (req.method === 'POST' && req.path === '/api/login') ||
         (req.method === 'GET' && req.path === '/api/events'),
     }),

@@ -1,8 +1,8 @@
 import type { Request, Response } from 'express';
 import {
   describeSessionEnd,
+  invalidSessionOf,
   type InvalidSession,
-  type SessionEnded,
   type SessionLimiter,
 } from '../../src/index.js';
 import { route } from './http.js';
@@ -11,7 +11,6 @@ import { requireSession } from './sessions.js';
 import type { DemoUser } from './users.js';
 
 const HEARTBEAT_MS = 15_000;
-const EXPIRY_REASONS = new Set(['idle-timeout', 'absolute-timeout']);
 
 /** What `event: revoked` carries: the same code, reason and sentence as a 401 answer. */
 export interface RevokedEvent {
@@ -22,17 +21,6 @@ export interface RevokedEvent {
 
 export function revokedEvent(ended: InvalidSession): RevokedEvent {
   return { code: ended.code, reason: ended.reason, message: describeSessionEnd(ended) };
-}
-
-function endedAsRefusal(ended: SessionEnded): InvalidSession {
-  const refusal: InvalidSession = {
-    ok: false,
-    code: EXPIRY_REASONS.has(ended.reason) ? 'SESSION_EXPIRED' : 'SESSION_REVOKED',
-    reason: ended.reason,
-    at: ended.at,
-  };
-  if (ended.by) refusal.by = ended.by;
-  return refusal;
 }
 
 function revokedMessage(ended: InvalidSession): string {
@@ -102,7 +90,7 @@ export function eventsRoute(
       res.end();
     };
     const stopWatching = limiter.watch(session.id, (ended) => {
-      sendRevoked(endedAsRefusal(ended));
+      sendRevoked(invalidSessionOf(ended));
     });
     const heartbeat = setInterval(() => res.write(': heartbeat\n\n'), HEARTBEAT_MS);
     heartbeat.unref();

@@ -1,31 +1,34 @@
 import { Router, type Response } from 'express';
 import type { InvalidSession } from '../../src/index.js';
-import { authenticateBearer, type InvalidToken, type JwtSessions } from '../../src/jwt/index.js';
+import {
+  authenticateBearer,
+  describeInvalidToken,
+  type InvalidToken,
+  type JwtSessions,
+} from '../../src/jwt/index.js';
 import { jsonObject, route, sendError, stringField } from './http.js';
 import type { Accounts } from './passwords.js';
 import { revokedEvent } from './events.js';
 import { checkCredentials, sendLimitReached } from './sessions.js';
 import type { DemoUser } from './users.js';
 
-/**
- * A refused token as the demo answers it: 401 with a code, reason and sentence. A token that is
- * not a valid token at all (malformed, forged, expired) means "no session": `UNAUTHENTICATED`.
- */
+/** A refused token as the demo answers it: 401 with a code, reason and sentence. */
 function sendRefused(
   res: Response,
   refusal: { code: string; reason?: string | undefined; message: string },
 ): void {
-  const code = refusal.code === 'INVALID_TOKEN' ? 'UNAUTHENTICATED' : refusal.code;
-  res.status(401).json({ error: { code, reason: refusal.reason, message: refusal.message } });
+  res
+    .status(401)
+    .json({ error: { code: refusal.code, reason: refusal.reason, message: refusal.message } });
 }
 
 function refreshRefusal(result: InvalidSession | InvalidToken) {
   if (result.code !== 'INVALID_TOKEN') return revokedEvent(result);
-  const message =
-    result.reason === 'expired'
-      ? 'Your refresh token has expired. Please sign in again.'
-      : 'Your refresh token is not valid. Please sign in again.';
-  return { code: result.code, reason: result.reason, message };
+  return {
+    code: result.code,
+    reason: result.reason,
+    message: describeInvalidToken(result.reason, 'refresh'),
+  };
 }
 
 /** The JWT routes: the same accounts and limits as the cookie routes, for API clients. */

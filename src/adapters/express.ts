@@ -58,11 +58,12 @@ export interface SessionLimitOptions<TUser = unknown> {
   /** Where HTML navigations with a dead session are redirected. Default `'/login'`. */
   loginPath?: string;
   /**
-   * Requests where a dead session is not answered but passed through as "no session"
-   * (`req.sessionLimit.ended` says why), so a signed-out browser can sign in again at once.
-   * Default: a POST whose path ends in `/login`.
+   * Requests where a dead session is not answered but passed through as "no session", with
+   * `req.sessionLimit.ended` saying why: a sign-in (so a signed-out browser can sign in again
+   * at once), or an event stream that reports the end in its own format. Default: a POST whose
+   * path ends in `/login`.
    */
-  isLoginRequest?: (req: Request) => boolean;
+  passThroughDead?: (req: Request) => boolean;
   /** Answers a dead session; the default is 401 JSON for API calls, a redirect for pages. */
   onRevoked?: (req: Request, res: Response, dead: DeadSession) => void;
   /** Answers a request the store could not check; the default is 503 JSON `STORE_UNAVAILABLE`. */
@@ -119,7 +120,7 @@ interface ExpressSessionLike {
 export class SessionLimitContext {
   /** The live session of this request, or null. */
   session: SessionInfo | null = null;
-  /** On a login request: the dead session the browser still carried, and why it ended. */
+  /** With `passThroughDead` (a login, say): the dead session the request carried, and why it ended. */
   ended: DeadSession | null = null;
   /** On the login page after a redirect: the sentence saying why the user was signed out. */
   notice: string | null = null;
@@ -298,7 +299,7 @@ const OPTION_KEYS = new Set([
   'sessionKey',
   'getUserId',
   'loginPath',
-  'isLoginRequest',
+  'passThroughDead',
   'onRevoked',
   'onStoreError',
   'message',
@@ -343,7 +344,7 @@ export function sessionLimit<TUser>(
   // The adapter hands the user to the policy untouched, so it need not know its type.
   const adapter = new ExpressAdapter(limiter as unknown as SessionLimiter, options, cookie);
   const loginPath = options.loginPath ?? '/login';
-  const isLoginRequest = options.isLoginRequest ?? defaultIsLoginRequest;
+  const passThroughDead = options.passThroughDead ?? isLoginPost;
   const messageOf = options.message ?? ((result: InvalidSession) => describeSessionEnd(result));
   const onRevoked = options.onRevoked ?? defaultOnRevoked(loginPath, cookie);
   const onStoreError = options.onStoreError ?? defaultOnStoreError;
@@ -406,7 +407,7 @@ export function sessionLimit<TUser>(
       return next();
     }
     const dead: DeadSession = { ...result, message: messageOf(result) };
-    if (isLoginRequest(req)) {
+    if (passThroughDead(req)) {
       await adapter.carrier.forget(req, res);
       context.ended = dead;
       return next();
@@ -421,7 +422,7 @@ export function sessionLimit<TUser>(
   };
 }
 
-function defaultIsLoginRequest(req: Request): boolean {
+function isLoginPost(req: Request): boolean {
   return req.method === 'POST' && /\/login\/?$/.test(req.path);
 }
 
@@ -603,7 +604,7 @@ function checkOptions(limiter: unknown, options: SessionLimitOptions<never>): vo
   }
   for (const key of [
     'getUserId',
-    'isLoginRequest',
+    'passThroughDead',
     'onRevoked',
     'onStoreError',
     'message',

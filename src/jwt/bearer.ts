@@ -159,15 +159,32 @@ function refuse(
   return refusal;
 }
 
-/** A sentence for a person about a token that is not a valid access token. */
-function describeInvalidToken(reason: InvalidTokenReason): string {
+/**
+ * A sentence for a person about a token that is not a valid access (or refresh) token: the
+ * `INVALID_TOKEN` counterpart of `describeSessionEnd`.
+ *
+ * @param reason the `reason` of an `INVALID_TOKEN` answer
+ * @param kind which token the client sent where it was refused
+ * @example
+ * ```ts
+ * const r = await jwt.refresh(token);
+ * if (!r.ok && r.code === 'INVALID_TOKEN') res.status(401).json({ message: describeInvalidToken(r.reason, 'refresh') });
+ * ```
+ */
+export function describeInvalidToken(
+  reason: InvalidTokenReason,
+  kind: 'access' | 'refresh' = 'access',
+): string {
+  const other = kind === 'access' ? 'refresh' : 'access';
   switch (reason) {
     case 'expired':
-      return 'Your access token has expired. Refresh it or sign in again.';
+      return kind === 'access'
+        ? 'Your access token has expired. Refresh it or sign in again.'
+        : 'Your refresh token has expired. Please sign in again.';
     case 'type':
-      return 'This is not an access token. Send the access token, not the refresh token.';
+      return `This is not ${kind === 'access' ? 'an access' : 'a refresh'} token. Send the ${kind} token, not the ${other} token.`;
     default:
-      return 'Your access token is not valid. Please sign in again.';
+      return `Your ${kind} token is not valid. Please sign in again.`;
   }
 }
 

@@ -16,6 +16,7 @@ export type {
 } from './tokens.js';
 export {
   authenticateBearer,
+  describeInvalidToken,
   readBearerToken,
   type BearerAuthentication,
   type BearerHeader,

@@ -137,8 +137,16 @@ describe('bad input', () => {
     }
   });
 
-  it('treats malformed bearer tokens as no session: 401 UNAUTHENTICATED', async () => {
-    for (const authorization of ['Bearer', 'Bearer not-a-jwt', 'Bearer a.b.c', 'Basic dTpw', '']) {
+  it('answers malformed bearer tokens with 401 INVALID_TOKEN and a reason', async () => {
+    for (const authorization of ['Bearer', 'Bearer not-a-jwt', 'Bearer a.b.c']) {
+      const res = await fetch(`${url}/api/token/me`, { headers: { authorization } });
+      expect(res.status, authorization).toBe(401);
+      const { error } = (await res.json()) as ErrorAnswer & { error: { reason?: string } };
+      expect(error.code).toBe('INVALID_TOKEN');
+      expect(error.reason).toBe('malformed');
+    }
+    // No bearer token at all is simply not signed in.
+    for (const authorization of ['Basic dTpw', '']) {
       const res = await fetch(`${url}/api/token/me`, { headers: { authorization } });
       expect(res.status, authorization).toBe(401);
       expect(((await res.json()) as ErrorAnswer).error.code).toBe('UNAUTHENTICATED');

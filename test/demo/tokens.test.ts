@@ -86,18 +86,23 @@ describe('token routes', () => {
     expect(third.body.active).toHaveLength(2);
   });
 
-  it('answers a forged or wrong-kind token as no session', async () => {
+  it('answers a forged or wrong-kind token with 401 INVALID_TOKEN and its reason', async () => {
     const pair = await signIn('bob');
     const forged = `${pair.body.accessToken.slice(0, -4)}AAAA`;
-    for (const token of [forged, pair.body.refreshToken]) {
-      const r = await call<ErrorAnswer>('/api/token/me', { token });
+    for (const [token, reason] of [
+      [forged, 'signature'],
+      [pair.body.refreshToken, 'type'],
+    ] as const) {
+      const r = await call<ErrorAnswer & { error: { reason?: string } }>('/api/token/me', {
+        token,
+      });
       expect(r.status).toBe(401);
-      expect(r.body.error.code).toBe('UNAUTHENTICATED');
+      expect(r.body.error).toMatchObject({ code: 'INVALID_TOKEN', reason });
     }
-    const refresh = await call<ErrorAnswer>('/api/token/refresh', {
+    const refresh = await call<ErrorAnswer & { error: { reason?: string } }>('/api/token/refresh', {
       body: { refreshToken: pair.body.accessToken },
     });
     expect(refresh.status).toBe(401);
-    expect(refresh.body.error.code).toBe('UNAUTHENTICATED');
+    expect(refresh.body.error).toMatchObject({ code: 'INVALID_TOKEN', reason: 'type' });
   });
 });
