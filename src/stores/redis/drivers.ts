@@ -78,18 +78,9 @@ type Kind = 'ioredis' | 'node-redis';
 function kindOf(client: unknown): Kind | undefined {
   if (typeof client !== 'object' || client === null) return undefined;
   const c = client as Record<string, unknown>;
-  if (
-    typeof c.evalsha === 'function' &&
-    typeof c.eval === 'function' &&
-    typeof c.status === 'string'
-  )
-    return 'ioredis';
-  if (
-    typeof c.evalSha === 'function' &&
-    typeof c.eval === 'function' &&
-    typeof c.isOpen === 'boolean'
-  )
-    return 'node-redis';
+  if (typeof c.eval !== 'function') return undefined;
+  if (typeof c.evalsha === 'function' && typeof c.status === 'string') return 'ioredis';
+  if (typeof c.evalSha === 'function' && typeof c.isOpen === 'boolean') return 'node-redis';
   return undefined;
 }
 
