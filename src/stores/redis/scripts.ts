@@ -26,12 +26,15 @@ function script(name: string, source: string): Script {
   return { name, source, sha: createHash('sha1').update(source).digest('hex') };
 }
 
-/** Gives `key` a TTL of at least `ttl` ms (never shortens one); `before` is its PTTL before writing. */
+/**
+ * Gives `key` a TTL of at least `ttl` ms ('' for none; '0' leaves it as it is) and never shortens
+ * one. `before` is its PTTL before this script wrote to it: -2 for a key it created.
+ */
 const KEEP = `
 local function keep(key, ttl, before)
   if ttl == '' then
     redis.call('PERSIST', key)
-  elseif before == -2 or (before >= 0 and before < tonumber(ttl)) then
+  elseif tonumber(ttl) > 0 and (before == -2 or (before >= 0 and before < tonumber(ttl))) then
     redis.call('PEXPIRE', key, ttl)
   end
 end
