@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { type Duration, parseDuration } from '../../duration.js';
 import { SessionLimiterError, describeValue, storeUnavailable } from '../../errors.js';
 import type { SessionEnd, SessionInfo, SessionRecord, TombstoneRecord } from '../../session.js';
@@ -69,7 +70,7 @@ const DEFAULT_TIMEOUT = 2_000;
 const DEFAULT_LAPSED_TTL = 7 * 86_400_000;
 const OPTION_KEYS = new Set(['client', 'subscriber', 'prefix', 'timeout', 'lapsedTtl']);
 /** How often `loadUser` reads again a user whose sessions change between its reads. */
-const MAX_LOAD_ATTEMPTS = 20;
+const MAX_LOAD_ATTEMPTS = 50;
 const PRUNE_BATCH = 500;
 /** A new user's first version: random, so no snapshot of a forgotten earlier user can match. */
 const MAX_INITIAL_VERSION = 2 ** 48;
@@ -199,6 +200,9 @@ export class RedisStore implements SessionStore {
             `RedisStore.loadUser gave up after ${attempt} attempts: the user keeps changing`,
           );
         }
+        // Past the first (expected) miss, another process is changing this user: a jittered
+        // pause lets its commit land instead of missing it again in lockstep.
+        if (attempt > 1) await sleep(Math.random() * Math.min(2 ** attempt, 20));
         ids = rest;
       }
     });
