@@ -1,9 +1,10 @@
-import type { Cluster as IORedisCluster, Redis as IORedis } from 'ioredis';
 import { SessionLimiterError, describeValue } from '../../errors.js';
 import type { Script } from './scripts.js';
 
 /**
- * An ioredis client, v5 or v6: `new Redis(...)` or `new Cluster(...)`.
+ * The part of an ioredis client, v5 or v6, that the store uses: what `new Redis(...)` and
+ * `new Cluster(...)` are. Written out here rather than imported, so an app that uses only one of
+ * the two libraries compiles without the other installed.
  *
  * @example
  * ```ts
@@ -11,7 +12,20 @@ import type { Script } from './scripts.js';
  * const client: IORedisClient = new Redis(process.env.REDIS_URL!, { enableOfflineQueue: false });
  * ```
  */
-export type IORedisClient = IORedis | IORedisCluster;
+export interface IORedisClient {
+  evalsha(sha1: string, numkeys: number, ...args: string[]): Promise<unknown>;
+  eval(script: string, numkeys: number, ...args: string[]): Promise<unknown>;
+  subscribe(channel: string): Promise<unknown>;
+  unsubscribe(channel: string): Promise<unknown>;
+  duplicate(): IORedisClient;
+  connect(): Promise<void>;
+  disconnect(): void;
+  readonly status: string;
+  on(event: 'message', listener: (channel: string, message: string) => void): unknown;
+  on(event: string, listener: () => void): unknown;
+  off(event: 'message', listener: (channel: string, message: string) => void): unknown;
+  off(event: string, listener: () => void): unknown;
+}
 
 /** A node-redis pub/sub listener (messages arrive as strings unless asked for as buffers). */
 type NodeRedisListener = (message: string | Buffer, channel: string | Buffer) => void;
@@ -132,11 +146,6 @@ function ignore(): void {
   // Errors on a connection the store owns show up as status(false); nothing else to do.
 }
 
-/** `Redis` and `Cluster` both have `duplicate()`, with different signatures; a Cluster has `nodes()`. */
-function duplicateOf(client: IORedisClient): IORedisClient {
-  return 'nodes' in client ? client.duplicate() : client.duplicate();
-}
-
 function ioredisDriver(client: IORedisClient, subscriber: IORedisClient | undefined): Driver {
   return {
     async run(script, keys, args) {
@@ -150,7 +159,7 @@ function ioredisDriver(client: IORedisClient, subscriber: IORedisClient | undefi
     },
 
     listen(channel, events) {
-      const sub: IORedisClient = subscriber ?? duplicateOf(client);
+      const sub = subscriber ?? client.duplicate();
       let stopped = false;
       const onMessage = (from: string, message: string) => {
         if (from === channel) events.message(message);
