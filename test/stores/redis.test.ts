@@ -108,6 +108,7 @@ describe.runIf(available)('RedisStore', () => {
   let prefix: string;
   let clock: number;
   const cleanups: (() => Promise<unknown>)[] = [];
+  const prefixes: string[] = [];
 
   async function open(kind: ClientKind = 'ioredis'): Promise<OpenedClient> {
     const opened = await openClient(kind);
@@ -119,6 +120,7 @@ describe.runIf(available)('RedisStore', () => {
     admin = new Redis(REDIS_URL);
     cleanups.push(() => Promise.resolve(admin.disconnect()));
     prefix = randomPrefix('unit');
+    prefixes.push(prefix);
     clock = START;
     const { client } = await open(kind);
     const store = new RedisStore({ client, prefix, lapsedTtl: '1h' });
@@ -137,7 +139,7 @@ describe.runIf(available)('RedisStore', () => {
 
   afterEach(async () => {
     for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
-    if (prefix) await deleteKeys(prefix);
+    for (const used of prefixes.splice(0)) await deleteKeys(used);
   });
 
   describe('options', () => {
