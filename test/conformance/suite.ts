@@ -612,6 +612,37 @@ export function describeStoreConformance(
         expect(a).toBeTypeOf('string');
       });
 
+      it('events and watch notices never carry a token or its hash', async () => {
+        const seen: unknown[] = [];
+        const l = limiter({ policy: { max: 1 }, idleTimeout: '10m', onError: (e) => seen.push(e) });
+        for (const name of [
+          'opened',
+          'evicted',
+          'rejected',
+          'revoked',
+          'closed',
+          'expired',
+        ] as const) {
+          l.on(name, (payload) => seen.push(payload));
+        }
+        const a = await l.open({ userId: 'u' });
+        if (!a.ok) throw new Error('setup');
+        l.watch(a.session.id, (ended) => seen.push(ended));
+        const b = token(await l.open({ userId: 'u' }));
+        await l.close(b);
+        const c = token(await l.open({ userId: 'u' }));
+        clock += 11 * MINUTE;
+        await l.validate(c);
+        const text = JSON.stringify(seen);
+        expect(seen.length).toBeGreaterThanOrEqual(6);
+        for (const t of [a.token, b, c]) {
+          expect(text).not.toContain(t.split('.')[1]);
+          const found = await handle.store.find(t.split('.')[0]!);
+          expect(text).not.toContain(found?.record.tokenHash);
+        }
+        expect(text).not.toContain('tokenHash');
+      });
+
       it('a throwing listener does not break the operation', async () => {
         const errors: unknown[] = [];
         const l = limiter({ onError: (e) => errors.push(e) });
