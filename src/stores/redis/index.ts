@@ -1,5 +1,4 @@
 import { randomInt } from 'node:crypto';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { type Duration, parseDuration } from '../../duration.js';
 import { SessionLimiterError, describeValue, storeUnavailable } from '../../errors.js';
 import type { SessionEnd, SessionInfo, SessionRecord, TombstoneRecord } from '../../session.js';
@@ -19,7 +18,6 @@ import {
   FORGET,
   INDEX,
   LOAD_USER,
-  OWNER,
   RANGE,
   type Script,
   TOUCH,
@@ -69,8 +67,6 @@ const PREFIX_PATTERN = /^[^{}\s]{1,100}$/;
 const DEFAULT_TIMEOUT = 2_000;
 const DEFAULT_LAPSED_TTL = 7 * 86_400_000;
 const OPTION_KEYS = new Set(['client', 'subscriber', 'prefix', 'timeout', 'lapsedTtl']);
-/** How often `loadUser` reads again a user whose sessions change between its reads. */
-const MAX_LOAD_ATTEMPTS = 50;
 const PRUNE_BATCH = 500;
 /** A new user's first version: random, so no snapshot of a forgotten earlier user can match. */
 const MAX_INITIAL_VERSION = 2 ** 48;
@@ -87,12 +83,18 @@ class Keys {
     this.channel = `${prefix}ended`;
   }
 
-  user(userId: string): string {
-    return `${this.prefix}{${userTag(userId)}}:u:${userId}`;
+  /** The hash of the sessions of the users whose tag is `tag` (see scripts.ts). */
+  sessions(tag: string): string {
+    return `${this.prefix}{${tag}}:s`;
   }
 
-  session(id: string): string {
-    return `${this.prefix}{${tagOfSessionId(id)}}:s:${id}`;
+  /** The user's sessions: found from the user id, or from any of its session ids. */
+  ofUser(userId: string): string {
+    return this.sessions(userTag(userId));
+  }
+
+  ofSession(id: string): string {
+    return this.sessions(tagOfSessionId(id));
   }
 
   tombstone(id: string): string {
@@ -174,37 +176,15 @@ export class RedisStore implements SessionStore {
     return this.#keys.prefix;
   }
 
-  /**
-   * One script reads the user's hash and the sessions it lists. The script must be told the
-   * session keys up front, so it is first called expecting no session; a user who has some costs
-   * a second call, with the ids the first one returned.
-   */
+  /** One read of the user's version and sessions. */
   loadUser(userId: string): Promise<UserSnapshot> {
     return this.#op('loadUser', async () => {
-      const user = this.#keys.user(userId);
-      let ids: string[] = [];
-      for (let attempt = 1; ; attempt++) {
-        const keys = [user, ...ids.map((id) => this.#keys.session(id))];
-        const [kind, ...rest] = strings(await this.#run(LOAD_USER, keys, ids));
-        if (kind === 'ok') {
-          const sessions: SessionRecord[] = [];
-          for (let i = 1; i < rest.length; i += 3) {
-            sessions.push(toRecord(rest[i], rest[i + 1], rest[i + 2]));
-          }
-          return { version: Number(rest[0]), sessions };
-        }
-        if (kind !== 'ids') throw new Error(`unexpected reply from Redis: ${describeValue(kind)}`);
-        if (attempt >= MAX_LOAD_ATTEMPTS) {
-          throw new SessionLimiterError(
-            'STORE_CONFLICT',
-            `RedisStore.loadUser gave up after ${attempt} attempts: the user keeps changing`,
-          );
-        }
-        // Past the first (expected) miss, another process is changing this user: a jittered
-        // pause lets its commit land instead of missing it again in lockstep.
-        if (attempt > 1) await sleep(Math.random() * Math.min(2 ** attempt, 20));
-        ids = rest;
+      const reply = strings(await this.#run(LOAD_USER, [this.#keys.ofUser(userId)], [userId]));
+      const sessions: SessionRecord[] = [];
+      for (let i = 1; i < reply.length; i += 3) {
+        sessions.push(toRecord(reply[i], reply[i + 1], reply[i + 2]));
       }
+      return { version: Number(reply[0]), sessions };
     });
   }
 
@@ -217,7 +197,7 @@ export class RedisStore implements SessionStore {
       checkOwned(end.session.id, end.session.userId, userId, tag, 'change.end');
     }
     return this.#op('commitUser', async () => {
-      const keys = [this.#keys.user(userId)];
+      const keys = [this.#keys.ofUser(userId)];
       const args = [
         String(version),
         initialVersion(),
@@ -227,11 +207,10 @@ export class RedisStore implements SessionStore {
         String(change.put.length),
       ];
       for (const end of change.end) {
-        keys.push(this.#keys.session(end.session.id), this.#keys.tombstone(end.session.id));
+        keys.push(this.#keys.tombstone(end.session.id));
         args.push(end.session.id, ...this.#tombstoneArgs(end));
       }
       for (const record of change.put) {
-        keys.push(this.#keys.session(record.id));
         args.push(
           record.id,
           JSON.stringify(record),
@@ -266,7 +245,7 @@ export class RedisStore implements SessionStore {
       const reply = strings(
         await this.#run(
           END,
-          [this.#keys.user(userId), this.#keys.session(id), this.#keys.tombstone(id)],
+          [this.#keys.ofUser(userId), this.#keys.tombstone(id)],
           [userId, id, ...this.#tombstoneArgs(end), this.#keys.channel, initialVersion()],
         ),
       );
@@ -285,14 +264,10 @@ export class RedisStore implements SessionStore {
   touch(id: string, lastSeenAt: number, expiresAt: number | null): Promise<void> {
     if (!isSessionId(id)) return Promise.resolve();
     return this.#op('touch', async () => {
-      const session = this.#keys.session(id);
-      const owner = await this.#run(OWNER, [session], []);
-      if (typeof owner !== 'string' || owner === '') return;
-      // Names the user's hash, so the script keeps it alive at least as long as the session.
       await this.#run(
         TOUCH,
-        [session, this.#keys.user(owner)],
-        [owner, String(lastSeenAt), orEmpty(expiresAt), this.#sessionTtl(lastSeenAt, expiresAt)],
+        [this.#keys.ofSession(id)],
+        [id, String(lastSeenAt), orEmpty(expiresAt), this.#sessionTtl(lastSeenAt, expiresAt)],
       );
     });
   }
@@ -435,7 +410,7 @@ export class RedisStore implements SessionStore {
 
   async #find(id: string): Promise<FoundRecord | null> {
     const reply = strings(
-      await this.#run(FIND, [this.#keys.session(id), this.#keys.tombstone(id)], []),
+      await this.#run(FIND, [this.#keys.ofSession(id), this.#keys.tombstone(id)], [id]),
     );
     switch (reply[0]) {
       case 's':

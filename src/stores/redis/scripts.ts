@@ -2,14 +2,17 @@ import { createHash } from 'node:crypto';
 
 /**
  * The Lua scripts of the Redis store, written once and run by either driver. Each one is a single
- * atomic step on keys of one hash slot (a user's keys and their sessions' keys share the user's
- * `{tag}`), so every operation on one user is atomic on a single server and on a Cluster.
+ * atomic step on keys of one hash slot (a user's keys carry the user's `{tag}`, and every session
+ * id starts with that tag), so every operation on one user is atomic on a single server and on a
+ * Cluster, and each is one round trip.
  *
- * Key layout (P is the store's prefix, T the user tag every session id starts with):
- * - `P{T}:u:<userId>` hash: `v` the user's version, and one field per session id.
- * - `P{T}:s:<id>` hash: `r` the record's JSON as put, `h` token hash, `u` user id, `l` lastSeenAt,
- *   `e` expiresAt ('' for none). `l` and `e` override the JSON after a touch.
- * - `P{T}:t:<id>` hash: `n` the tombstone's JSON without its token hash, `h` token hash, `k` keepUntil.
+ * Key layout (P is the store's prefix, T a user tag):
+ * - `P{T}:s` hash: the sessions of the users whose tag is T (almost always one user). Per user
+ *   `v:<userId>` the version and `n:<userId>` the session count; per session `r:<id>` the record's
+ *   JSON as put, `h:<id>` token hash, `u:<id>` user id, `l:<id>` lastSeenAt and `e:<id>` expiresAt
+ *   ('' for none), which override the JSON after a touch.
+ * - `P{T}:t:<id>` hash: a tombstone. `n` its JSON without the token hash, `h` the token hash,
+ *   `k` keepUntil.
  * - `Pexpiry`, `Ptombstones` sorted sets: session ids by expiresAt, tombstone ids by keepUntil.
  *
  * TTLs arrive in milliseconds as strings, '' meaning "none" (a session that never expires).
@@ -41,15 +44,16 @@ end
 `;
 
 /**
- * Ends one session of a user: its token hash moves to a tombstone, its id leaves the user's hash,
- * and the notice is published, all in the caller's atomic step. False if it is not that user's.
+ * Ends session `id` of `userId`: its fields leave the tag's hash, its token hash moves to a
+ * tombstone, and the notice is published, in the caller's atomic step. False if it is not that
+ * user's session.
  */
 const FINISH = `
-local function finish(user, session, tombstone, userId, id, json, keepUntil, ttl, channel, notice)
-  local s = redis.call('HMGET', session, 'u', 'h')
+local function finish(sessions, tombstone, userId, id, json, keepUntil, ttl, channel, notice)
+  local s = redis.call('HMGET', sessions, 'u:' .. id, 'h:' .. id)
   if s[1] ~= userId then return false end
-  redis.call('DEL', session)
-  redis.call('HDEL', user, id)
+  redis.call('HDEL', sessions, 'r:' .. id, 'h:' .. id, 'u:' .. id, 'l:' .. id, 'e:' .. id)
+  redis.call('HINCRBY', sessions, 'n:' .. userId, -1)
   redis.call('HSET', tombstone, 'n', json, 'h', s[2], 'k', keepUntil)
   redis.call('PEXPIRE', tombstone, ttl)
   redis.call('PUBLISH', channel, notice)
@@ -58,53 +62,41 @@ end
 `;
 
 /**
- * Moves a user's version on after a change. A user left with no session is deleted: a later
- * login starts from a fresh random version, which no snapshot taken before can match.
+ * Moves a user's version on after a change. A user left with no session loses its version: a
+ * later login starts from a fresh random one, which no snapshot taken before can match.
  */
 const BUMP = `
-local function bump(user, initial)
-  local versioned = redis.call('HEXISTS', user, 'v') == 1
-  local sessions = redis.call('HLEN', user) - (versioned and 1 or 0)
-  if sessions == 0 then
-    redis.call('DEL', user)
-  elseif versioned then
-    redis.call('HINCRBY', user, 'v', 1)
+local function bump(sessions, userId, initial)
+  local version, count = 'v:' .. userId, 'n:' .. userId
+  if tonumber(redis.call('HGET', sessions, count) or '0') <= 0 then
+    redis.call('HDEL', sessions, version, count)
+  elseif redis.call('HEXISTS', sessions, version) == 1 then
+    redis.call('HINCRBY', sessions, version, 1)
   else
-    redis.call('HSET', user, 'v', initial)
+    redis.call('HSET', sessions, version, initial)
   end
 end
 `;
 
 /**
- * Reads a user's version and sessions in one atomic step, given the session ids the caller
- * expects (its keys must be declared, so the caller names them). KEYS: user, then the session of
- * each expected id. ARGV: the expected ids. Returns {'ok', version, r, l, e, r, l, e, ...} when
- * the user has exactly those sessions, else {'ids', id, id, ...} to try again with. An id whose
- * session Redis already expired is dropped from the user's hash.
+ * KEYS: the user's tag's sessions. ARGV: user id. One read of the user's version and sessions:
+ * {version, r, l, e, r, l, e, ...}.
  */
 export const LOAD_USER = script(
   'loadUser',
   `
 local fields = redis.call('HGETALL', KEYS[1])
-local version, ids = '0', {'ids'}
-for i = 1, #fields, 2 do
-  if fields[i] == 'v' then version = fields[i + 1] else ids[#ids + 1] = fields[i] end
-end
-local expected = #ids - 1 == #ARGV
-for i = 1, #ARGV do
-  if not expected then break end
-  expected = redis.call('HEXISTS', KEYS[1], ARGV[i]) == 1
-end
-if not expected then return ids end
-local out = {'ok', version}
-for i = 2, #KEYS do
-  local s = redis.call('HMGET', KEYS[i], 'r', 'l', 'e')
-  if s[1] then
-    out[#out + 1] = s[1]
-    out[#out + 1] = s[2]
-    out[#out + 1] = s[3]
-  else
-    redis.call('HDEL', KEYS[1], ARGV[i - 1])
+local values = {}
+for i = 1, #fields, 2 do values[fields[i]] = fields[i + 1] end
+local out = {values['v:' .. ARGV[1]] or '0'}
+for field, value in pairs(values) do
+  if value == ARGV[1] and string.sub(field, 1, 2) == 'u:' then
+    local id = string.sub(field, 3)
+    if values['r:' .. id] then
+      out[#out + 1] = values['r:' .. id]
+      out[#out + 1] = values['l:' .. id]
+      out[#out + 1] = values['e:' .. id]
+    end
   end
 end
 return out
@@ -112,10 +104,11 @@ return out
 );
 
 /**
- * Compare-and-set on the user's version. KEYS: user, then per end: session, tombstone; then per
- * put: session. ARGV: expected version, initial version (for a new user), user id, channel, end
- * count, put count; per end: id, tombstone JSON, keepUntil, tombstone TTL, notice JSON; per put:
- * id, record JSON, token hash, lastSeenAt, expiresAt, TTL. Returns 1, or 0 on a version mismatch.
+ * Compare-and-set on the user's version. KEYS: the user's tag's sessions, then the tombstone of
+ * each end. ARGV: expected version, initial version (for a user with no session yet), user id,
+ * channel, end count, put count; per end: id, tombstone JSON, keepUntil, tombstone TTL, notice
+ * JSON; per put: id, record JSON, token hash, lastSeenAt, expiresAt, TTL.
+ * Returns 1, or 0 on a version mismatch.
  */
 export const COMMIT = script(
   'commit',
@@ -123,63 +116,67 @@ export const COMMIT = script(
     FINISH +
     BUMP +
     `
-local user = KEYS[1]
-if (redis.call('HGET', user, 'v') or '0') ~= ARGV[1] then return 0 end
-local before = redis.call('PTTL', user)
-local userId, channel = ARGV[3], ARGV[4]
+local sessions, userId, channel = KEYS[1], ARGV[3], ARGV[4]
+if (redis.call('HGET', sessions, 'v:' .. userId) or '0') ~= ARGV[1] then return 0 end
 local k, a = 2, 7
 for _ = 1, tonumber(ARGV[5]) do
-  finish(user, KEYS[k], KEYS[k + 1], userId, ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3],
-    channel, ARGV[a + 4])
-  k, a = k + 2, a + 5
+  finish(sessions, KEYS[k], userId, ARGV[a], ARGV[a + 1], ARGV[a + 2], ARGV[a + 3], channel,
+    ARGV[a + 4])
+  k, a = k + 1, a + 5
 end
+-- Taken after the ends: a hash they emptied is gone, and one the puts create needs a TTL.
+local before = redis.call('PTTL', sessions)
 local longest = nil
 for _ = 1, tonumber(ARGV[6]) do
-  local session, ttl = KEYS[k], ARGV[a + 5]
-  redis.call('DEL', session)
-  redis.call('HSET', session, 'r', ARGV[a + 1], 'h', ARGV[a + 2], 'u', userId, 'l', ARGV[a + 3],
-    'e', ARGV[a + 4])
-  if ttl ~= '' then redis.call('PEXPIRE', session, ttl) end
-  redis.call('HSET', user, ARGV[a], '1')
+  local id, ttl = ARGV[a], ARGV[a + 5]
+  if redis.call('HSETNX', sessions, 'u:' .. id, userId) == 1 then
+    redis.call('HINCRBY', sessions, 'n:' .. userId, 1)
+  end
+  redis.call('HSET', sessions, 'r:' .. id, ARGV[a + 1], 'h:' .. id, ARGV[a + 2],
+    'l:' .. id, ARGV[a + 3], 'e:' .. id, ARGV[a + 4])
   if ttl == '' or longest == '' then
     longest = ''
   elseif longest == nil or tonumber(ttl) > tonumber(longest) then
     longest = ttl
   end
-  k, a = k + 1, a + 6
+  a = a + 6
 end
-bump(user, ARGV[2])
-if longest ~= nil and redis.call('EXISTS', user) == 1 then keep(user, longest, before) end
+bump(sessions, userId, ARGV[2])
+if longest ~= nil then keep(sessions, longest, before) end
 return 1
 `,
 );
 
 /**
- * Ends one session if it belongs to the user. KEYS: user, session, tombstone. ARGV: user id,
- * session id, tombstone JSON, keepUntil, tombstone TTL, notice JSON, channel, initial version.
- * Returns {r, l, e} of the removed session, or {}.
+ * Ends one session if it belongs to the user. KEYS: the user's tag's sessions, the tombstone.
+ * ARGV: user id, session id, tombstone JSON, keepUntil, tombstone TTL, notice JSON, channel,
+ * initial version. Returns {r, l, e} of the removed session, or {}.
  */
 export const END = script(
   'end',
   FINISH +
     BUMP +
     `
-local s = redis.call('HMGET', KEYS[2], 'r', 'l', 'e')
+local id = ARGV[2]
+local s = redis.call('HMGET', KEYS[1], 'r:' .. id, 'l:' .. id, 'e:' .. id)
 if not s[1] then return {} end
-if not finish(KEYS[1], KEYS[2], KEYS[3], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[7],
-  ARGV[6]) then
+if not finish(KEYS[1], KEYS[2], ARGV[1], id, ARGV[3], ARGV[4], ARGV[5], ARGV[7], ARGV[6]) then
   return {}
 end
-bump(KEYS[1], ARGV[8])
+bump(KEYS[1], ARGV[1], ARGV[8])
 return s
 `,
 );
 
-/** KEYS: session, tombstone. Returns {'s', r, l, e}, {'t', n, h}, or {}. */
+/**
+ * KEYS: the session's tag's sessions, its tombstone. ARGV: session id.
+ * Returns {'s', r, l, e}, {'t', n, h}, or {}.
+ */
 export const FIND = script(
   'find',
   `
-local s = redis.call('HMGET', KEYS[1], 'r', 'l', 'e')
+local id = ARGV[1]
+local s = redis.call('HMGET', KEYS[1], 'r:' .. id, 'l:' .. id, 'e:' .. id)
 if s[1] then return {'s', s[1], s[2], s[3]} end
 local t = redis.call('HMGET', KEYS[2], 'n', 'h')
 if t[1] then return {'t', t[1], t[2]} end
@@ -187,27 +184,19 @@ return {}
 `,
 );
 
-/** KEYS: session. The id of the user it belongs to, or '' when there is no such session. */
-export const OWNER = script('owner', `return redis.call('HGET', KEYS[1], 'u') or ''`);
-
 /**
  * Records activity on a live session, never re-creating an ended one, without moving the user's
- * version; the user's hash is kept at least as long as the session. KEYS: session, user.
- * ARGV: user id, lastSeenAt, expiresAt, TTL. Returns 1, or 0 when there is no such session.
+ * version; the hash is kept at least as long as the session. KEYS: the session's tag's sessions.
+ * ARGV: session id, lastSeenAt, expiresAt, TTL. Returns 1, or 0 when there is no such session.
  */
 export const TOUCH = script(
   'touch',
   KEEP +
     `
-if redis.call('HGET', KEYS[1], 'u') ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'l', ARGV[2], 'e', ARGV[3])
-if ARGV[4] == '' then
-  redis.call('PERSIST', KEYS[1])
-else
-  redis.call('PEXPIRE', KEYS[1], ARGV[4])
-end
-local before = redis.call('PTTL', KEYS[2])
-if before ~= -2 then keep(KEYS[2], ARGV[4], before) end
+local id = ARGV[1]
+if redis.call('HEXISTS', KEYS[1], 'r:' .. id) == 0 then return 0 end
+redis.call('HSET', KEYS[1], 'l:' .. id, ARGV[2], 'e:' .. id, ARGV[3])
+keep(KEYS[1], ARGV[4], redis.call('PTTL', KEYS[1]))
 return 1
 `,
 );
