@@ -112,14 +112,16 @@ interface IndexChange {
 }
 
 /**
- * Keeps sessions in Redis, for many processes on many machines. Every operation on one user is
- * one Lua script on keys of that user's hash slot, so it is atomic on one server and on a Redis
- * Cluster. Ended sessions are published on a channel under the prefix, so every process's
- * watchers fire and its lookup cache drops them at once.
+ * Keeps sessions in Redis, for many processes on many machines. Every operation is one Lua
+ * script, one round trip, on keys of one hash slot (a user's sessions live in one hash named
+ * after the user's tag, which every one of its session ids starts with), so each is atomic on one
+ * server and on a Redis Cluster. Ended sessions are published on a channel under the prefix, so
+ * every process's watchers fire and its lookup cache drops them at once.
  *
- * Every key has a TTL (sessions until `lapsedTtl` past their expiry, tombstones until they may be
- * forgotten, users' indexes as long as their sessions), so Redis stays bounded even if nobody
- * prunes. The one exception: a session with no timeout at all lives until it is ended.
+ * Every key has a TTL (a user's sessions until `lapsedTtl` past the latest expiry among them,
+ * tombstones until they may be forgotten, the sweep's indexes as long as what they list), so
+ * Redis stays bounded even if nobody prunes. The one exception: a session with no timeout at all
+ * keeps its user's hash until the hash is empty.
  *
  * The store uses the client you give it and never closes it. For pub/sub it uses `subscriber`,
  * or else a `duplicate()` of the client that it owns: opened on the first `subscribe`, closed
