@@ -56,8 +56,9 @@ export interface RedisStoreOptions {
    */
   timeout?: Duration;
   /**
-   * How long Redis keeps a session past its expiry when no limiter sweep ended it first, so
-   * `validate` can still say it expired. Default `'7d'` (the limiter's default `tombstoneTtl`).
+   * How long Redis keeps a user's sessions past the latest expiry among them when no limiter sweep
+   * ended them first, so `validate` can still say a session expired. Default `'7d'` (the
+   * limiter's default `tombstoneTtl`).
    */
   lapsedTtl?: Duration;
 }
