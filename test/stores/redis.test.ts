@@ -346,6 +346,30 @@ describe.runIf(available)('RedisStore', () => {
   });
 
   describe('store operations', () => {
+    it('keeps two users whose tags collide apart in their shared hash', async () => {
+      // Found by a birthday search over `user-<n>`: two ids whose 36-bit tags are equal.
+      const [a, b] = ['user-130570', 'user-428401'];
+      expect(userTag(a)).toBe(userTag(b));
+      const { store, limiter } = await setUp({ policy: { max: 1, onLimit: 'reject' } });
+      const first = await limiter.open({ userId: a });
+      const second = await limiter.open({ userId: b });
+      if (!first.ok || !second.ok) throw new Error(`${a} and ${b} should each get a session`);
+      expect((await keysOf(prefix)).filter((k) => k.endsWith('}:s'))).toHaveLength(1);
+      expect((await limiter.list(a)).map((s) => s.id)).toEqual([first.session.id]);
+      expect((await limiter.list(b)).map((s) => s.id)).toEqual([second.session.id]);
+      await expect(limiter.revoke(a, second.session.id)).rejects.toMatchObject({
+        code: 'SESSION_NOT_FOUND',
+      });
+      const { version } = await store.loadUser(b);
+      await limiter.revoke(a, first.session.id);
+      expect((await store.loadUser(b)).version).toBe(version);
+      expect((await limiter.validate(second.token)).ok).toBe(true);
+      expect((await limiter.open({ userId: a })).ok).toBe(true);
+      await limiter.revokeAll(a);
+      await limiter.revokeAll(b);
+      expect((await keysOf(prefix)).filter((k) => k.endsWith('}:s'))).toEqual([]);
+    });
+
     it('touch never brings an ended session back and does not move the version', async () => {
       const { store, limiter } = await setUp();
       const a = await limiter.open({ userId: 'alice' });
