@@ -4,6 +4,12 @@ import Bowser from 'bowser';
 /**
  * The device kinds the library recognises from a User-Agent. An app may pass its own kind
  * (for example `'kiosk'`) and use it in `perDevice`.
+ *
+ * @example
+ * ```ts
+ * const caps: Partial<Record<DeviceKind, number>> = { mobile: 1, desktop: 2 };
+ * const policy: Policy = { perDevice: caps };
+ * ```
  */
 export type DeviceKind = 'mobile' | 'tablet' | 'desktop' | 'other';
 

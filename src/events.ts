@@ -1,7 +1,16 @@
 import type { DeviceInfo } from './device.js';
 import type { SessionEnded, SessionInfo } from './session.js';
 
-/** An ended session as events report it. `remote` is true when another process ended it. */
+/**
+ * An ended session as events report it. `remote` is true when another process ended it.
+ *
+ * @example
+ * ```ts
+ * limiter.on('revoked', (e: SessionEndedEvent) => {
+ *   if (!e.remote) audit.log(`${e.session.userId} lost ${e.session.device.label}: ${e.reason}`);
+ * });
+ * ```
+ */
 export interface SessionEndedEvent extends SessionEnded {
   remote: boolean;
 }
@@ -31,7 +40,15 @@ export interface SessionLimiterEvents {
   expired: SessionEndedEvent;
 }
 
-/** The name of a limiter event. */
+/**
+ * The name of a limiter event.
+ *
+ * @example
+ * ```ts
+ * const names: SessionLimiterEventName[] = ['evicted', 'revoked'];
+ * for (const name of names) limiter.on(name, (e) => metrics.increment(`sessions.${name}`));
+ * ```
+ */
 export type SessionLimiterEventName = keyof SessionLimiterEvents;
 
 type Listener<T> = (payload: T) => void;

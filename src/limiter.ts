@@ -117,12 +117,25 @@ export type OpenResult =
   | { ok: true; token: string; session: SessionInfo; evicted: SessionInfo[] }
   | { ok: false; code: 'SESSION_LIMIT_REACHED'; active: SessionInfo[] };
 
-/** Why `validate` refused a token. */
+/**
+ * Why `validate` refused a token.
+ *
+ * @example
+ * ```ts
+ * if (!v.ok && v.code === 'SESSION_EXPIRED') res.status(401).json({ error: 'Please sign in again.' });
+ * ```
+ */
 export type InvalidSessionCode = 'SESSION_REVOKED' | 'SESSION_EXPIRED' | 'SESSION_UNKNOWN';
 
 /**
  * The refusal half of {@link ValidateResult}: which code, and for an ended session why, when,
  * and (for an eviction) the login that caused it.
+ *
+ * @example
+ * ```ts
+ * const dead: InvalidSession = { ok: false, code: 'SESSION_REVOKED', reason: 'evicted', at, by };
+ * describeSessionEnd(dead); // 'You were signed out because your account signed in on another device ...'
+ * ```
  */
 export interface InvalidSession {
   ok: false;
@@ -147,19 +160,40 @@ export interface InvalidSession {
  */
 export type ValidateResult = { ok: true; session: SessionInfo } | InvalidSession;
 
-/** Options of `revoke` and `revokeAll`. */
+/**
+ * Options of `revoke` and `revokeAll`.
+ *
+ * @example
+ * ```ts
+ * await limiter.revoke(userId, sessionId, { reason: 'password-changed' } satisfies RevokeOptions);
+ * ```
+ */
 export interface RevokeOptions {
   /** Why, as the signed-out device will be told. Default `'revoked'`. */
   reason?: string;
 }
 
-/** Options of `revokeAll`. */
+/**
+ * Options of `revokeAll`.
+ *
+ * @example
+ * ```ts
+ * await limiter.revokeAll(userId, { except: currentSessionId, reason: 'signed-out-elsewhere' });
+ * ```
+ */
 export interface RevokeAllOptions extends RevokeOptions {
   /** A session to keep: usually the caller's own ("sign out everywhere else"). */
   except?: string | undefined;
 }
 
-/** What one sweep did. */
+/**
+ * What one sweep did.
+ *
+ * @example
+ * ```ts
+ * const { expired, forgotten }: PruneResult = await limiter.prune();
+ * ```
+ */
 export interface PruneResult {
   /** Lapsed sessions ended (each emitted `expired`). */
   expired: number;
@@ -167,7 +201,15 @@ export interface PruneResult {
   forgotten: number;
 }
 
-/** Listener of `watch`: called once, when the watched session ends. */
+/**
+ * Listener of `watch`: called once, when the watched session ends.
+ *
+ * @example
+ * ```ts
+ * const onEnd: WatchListener = (ended) => stream.send('revoked', ended.reason);
+ * const stop = limiter.watch(session.id, onEnd);
+ * ```
+ */
 export type WatchListener = (ended: SessionEnded) => void;
 
 type OpenOutcome =

@@ -1,10 +1,24 @@
 import { type Duration, parseDuration } from './duration.js';
 import { configError, describeValue } from './errors.js';
 
-/** What a login does when the account is at its limit. */
+/**
+ * What a login does when the account is at its limit.
+ *
+ * @example
+ * ```ts
+ * const onLimit: LimitAction = 'reject'; // refuse, listing the live sessions
+ * ```
+ */
 export type LimitAction = 'evict' | 'reject';
 
-/** Which session an eviction signs out first. */
+/**
+ * Which session an eviction signs out first.
+ *
+ * @example
+ * ```ts
+ * const policy: Policy = { max: 3, evict: 'oldest' satisfies EvictionOrder };
+ * ```
+ */
 export type EvictionOrder = 'least-recently-active' | 'oldest';
 
 /**
@@ -48,7 +62,19 @@ export interface Policy {
  */
 export type PolicySource<TUser> = Policy | ((user: TUser) => Policy | Promise<Policy>);
 
-/** A policy with every default filled in and every duration in milliseconds. */
+/**
+ * A policy with every default filled in and every duration in milliseconds (what a policy
+ * becomes inside the limiter; `perDevice` keys are lower-cased).
+ *
+ * @example
+ * ```ts
+ * // { max: 1 } with the limiter's defaults:
+ * const resolved: ResolvedPolicy = {
+ *   max: 1, onLimit: 'evict', evict: 'least-recently-active',
+ *   perDevice: new Map(), idleTimeout: 1_800_000, absoluteTimeout: 43_200_000,
+ * };
+ * ```
+ */
 export interface ResolvedPolicy {
   readonly max: number;
   readonly onLimit: LimitAction;

@@ -38,6 +38,15 @@ export interface SessionInfo {
 /**
  * A session as a store keeps it: the public fields plus the token hash and the timeouts fixed at
  * login. Stores persist these fields as given; the core computes them.
+ *
+ * @example
+ * ```ts
+ * // In a custom store: keep every field as given, and give it back exactly.
+ * async find(id: string) {
+ *   const row = await db.get(id);
+ *   return row ? { kind: 'session', record: JSON.parse(row.json) as SessionRecord } : null;
+ * }
+ * ```
  */
 export interface SessionRecord {
   id: string;
@@ -60,6 +69,12 @@ export interface SessionRecord {
 
 /**
  * What is left of an ended session for a while: enough for `validate` to tell the device why.
+ *
+ * @example
+ * ```ts
+ * const found = await store.find(sessionId);
+ * if (found?.kind === 'tombstone') console.log(found.record.reason, new Date(found.record.at));
+ * ```
  */
 export interface TombstoneRecord {
   id: string;
@@ -90,7 +105,16 @@ export interface SessionEnded {
   by?: SessionInfo;
 }
 
-/** How a store should end a session: the notice to keep as a tombstone and to publish. */
+/**
+ * How a store should end a session: the notice to keep as a tombstone and to publish.
+ *
+ * @example
+ * ```ts
+ * // In a custom store's endSession(end): delete the session, keep a tombstone until
+ * // end.keepUntil, and publish the notice to other processes.
+ * await pubsub.publish(channel, JSON.stringify(end));
+ * ```
+ */
 export interface SessionEnd extends SessionEnded {
   /** When the tombstone may be forgotten. */
   keepUntil: number;

@@ -1,6 +1,13 @@
 import type { SessionEnd, SessionRecord, TombstoneRecord } from './session.js';
 
-/** One user's sessions as read, with the version a later commit must match. */
+/**
+ * One user's sessions as read, with the version a later commit must match.
+ *
+ * @example
+ * ```ts
+ * const { version, sessions }: UserSnapshot = await store.loadUser('alice');
+ * ```
+ */
 export interface UserSnapshot {
   version: number;
   sessions: SessionRecord[];
@@ -9,18 +16,40 @@ export interface UserSnapshot {
 /**
  * What one atomic commit does to one user: sessions to write (insert, or replace the record
  * with the same id) and sessions to end with a tombstone.
+ *
+ * @example
+ * ```ts
+ * const change: UserChange = { put: [newRecord], end: [endOfOldest] };
+ * const committed = await store.commitUser('alice', snapshot.version, change);
+ * ```
  */
 export interface UserChange {
   put: SessionRecord[];
   end: SessionEnd[];
 }
 
-/** The result of looking up a session id: a live (or lapsed) session, or a tombstone. */
+/**
+ * The result of looking up a session id: a live (or lapsed) session, or a tombstone.
+ *
+ * @example
+ * ```ts
+ * const found: FoundRecord | null = await store.find(sessionId);
+ * if (found?.kind === 'session') console.log(found.record.device.label);
+ * ```
+ */
 export type FoundRecord =
   { kind: 'session'; record: SessionRecord } | { kind: 'tombstone'; record: TombstoneRecord };
 
 /**
  * Handlers a store's push channel calls, in every process, when any process ends a session.
+ *
+ * @example
+ * ```ts
+ * const unsubscribe = await store.subscribe?.({
+ *   ended: (notice) => console.log(notice.session.id, notice.reason),
+ *   status: (up) => console.log(up ? 'push channel up' : 'push channel down'),
+ * });
+ * ```
  */
 export interface PushHandlers {
   /** A session ended somewhere. The process's own ends come back too; `origin` tells them apart. */
