@@ -1,7 +1,7 @@
+export { createSessionLimiter, SessionLimiter } from './limiter.js';
+export type { SessionLimiterOptions } from './options.js';
 export {
-  createSessionLimiter,
   invalidSessionOf,
-  SessionLimiter,
   type InvalidSession,
   type InvalidSessionCode,
   type OpenInput,
@@ -9,10 +9,9 @@ export {
   type PruneResult,
   type RevokeAllOptions,
   type RevokeOptions,
-  type SessionLimiterOptions,
   type ValidateResult,
   type WatchListener,
-} from './limiter.js';
+} from './results.js';
 export type { EvictionOrder, LimitAction, Policy, PolicySource, ResolvedPolicy } from './policy.js';
 export { type Duration, parseDuration } from './duration.js';
 export { type DeviceInfo, type DeviceInput, type DeviceKind, describeDevice } from './device.js';

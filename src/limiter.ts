@@ -1,5 +1,5 @@
-import { type DeviceInput, describeDevice } from './device.js';
-import { type Duration, parseDuration } from './duration.js';
+import { describeDevice } from './device.js';
+import { parseDuration } from './duration.js';
 import {
   SessionLimiterError,
   argumentError,
@@ -16,11 +16,31 @@ import {
 import { randomBytes } from 'node:crypto';
 import { LookupCache } from './cache.js';
 import { KeyedMutex } from './mutex.js';
+import {
+  OPTION_KEYS,
+  type SessionLimiterOptions,
+  assertStore,
+  checkData,
+  checkReason,
+  checkUserId,
+  optionalFunction,
+  parseCacheOption,
+} from './options.js';
+import {
+  type InvalidSession,
+  type OpenInput,
+  type OpenResult,
+  type PruneResult,
+  type RevokeAllOptions,
+  type RevokeOptions,
+  type ValidateResult,
+  type WatchListener,
+  invalidSessionOf,
+} from './results.js';
 import { planOpen, sortForDisplay } from './plan.js';
 import { type PolicySource, type ResolvedPolicy, resolvePolicy } from './policy.js';
 import {
   END_REASONS,
-  type JsonValue,
   type SessionEnd,
   type SessionEnded,
   type SessionInfo,
@@ -33,208 +53,14 @@ import type { FoundRecord, SessionStore, UserChange, UserSnapshot } from './stor
 import { MemoryStore } from './stores/memory.js';
 import { isSessionId, newSessionId, newToken, parseToken, secretMatches } from './token.js';
 
-/**
- * Options of {@link createSessionLimiter}.
- *
- * @example
- * ```ts
- * const options: SessionLimiterOptions<User> = {
- *   store: new SqliteStore({ database: 'sessions.db' }),
- *   policy: (user) => (user.role === 'staff' ? { max: 1 } : { max: Infinity }),
- *   idleTimeout: '30m',
- *   absoluteTimeout: '12h',
- * };
- * ```
- */
-export interface SessionLimiterOptions<TUser = unknown> {
-  /** Where sessions live. Default: a new {@link MemoryStore} (one process only). */
-  store?: SessionStore;
-  /** A policy for everyone, or a function of the user. Default: `{ max: Infinity }`. */
-  policy?: PolicySource<TUser>;
-  /** Idle timeout for policies that set none. Default `'30m'`; `Infinity` for none. */
-  idleTimeout?: Duration;
-  /** Absolute timeout for policies that set none. Default `'12h'`; `Infinity` for none. */
-  absoluteTimeout?: Duration;
-  /**
-   * How often `validate` writes a session's last-seen time: at most once per this interval
-   * (and at least four times per idle timeout). Default `'1m'`. Idle timeouts are exact to it,
-   * and never late.
-   */
-  touchInterval?: Duration;
-  /** How long an ended session's reason is kept for the signed-out device. Default `'7d'`. */
-  tombstoneTtl?: Duration;
-  /** How often lapsed sessions and old tombstones are swept. Default `'5m'`; `false` for never. */
-  pruneInterval?: Duration | false;
-  /** The clock, in epoch milliseconds. Default `Date.now`. Tests pass a fake one. */
-  now?: () => number;
-  /** Called with errors nobody awaits: a throwing event listener, a failed background sweep. */
-  onError?: (error: unknown) => void;
-  /**
-   * The per-process lookup cache, used only with a store that has a push channel (Redis,
-   * PostgreSQL) and only while that channel is up. `ttl` bounds how long an entry is trusted
-   * if a push were lost without the channel noticing. Default `{ ttl: '5s', maxEntries: 10000 }`;
-   * `false` turns it off.
-   */
-  cache?: { ttl?: Duration; maxEntries?: number } | false;
-}
-
-/**
- * What `open` needs to know about a login.
- *
- * @example
- * ```ts
- * const input: OpenInput<User> = {
- *   userId: user.id,
- *   user,
- *   device: { userAgent: req.get('user-agent'), ip: req.ip },
- * };
- * ```
- */
-export interface OpenInput<TUser = unknown> {
-  /** The account. Any non-empty string up to 256 characters. */
-  userId: string;
-  /** Passed to the policy function (required when the policy is a function). */
-  user?: TUser;
-  /** The device the login comes from; its kind and label are read from the User-Agent. */
-  device?: DeviceInput;
-  /** A live session of this user to sign out in the same atomic step (after a rejection). */
-  replace?: string | undefined;
-  /** App data kept with the session (JSON, at most 16 KiB). */
-  data?: JsonValue;
-}
-
-/**
- * The answer of `open`: a new session and its token, or a refusal listing the live sessions.
- *
- * @example
- * ```ts
- * const r = await limiter.open({ userId, user });
- * if (!r.ok) return res.status(409).json({ code: r.code, active: r.active });
- * setCookie(r.token);
- * ```
- */
-export type OpenResult =
-  | { ok: true; token: string; session: SessionInfo; evicted: SessionInfo[] }
-  | { ok: false; code: 'SESSION_LIMIT_REACHED'; active: SessionInfo[] };
-
-/**
- * Why `validate` refused a token.
- *
- * @example
- * ```ts
- * if (!v.ok && v.code === 'SESSION_EXPIRED') res.status(401).json({ error: 'Please sign in again.' });
- * ```
- */
-export type InvalidSessionCode = 'SESSION_REVOKED' | 'SESSION_EXPIRED' | 'SESSION_UNKNOWN';
-
-/**
- * The refusal half of {@link ValidateResult}: which code, and for an ended session why, when,
- * and (for an eviction) the login that caused it.
- *
- * @example
- * ```ts
- * const dead: InvalidSession = { ok: false, code: 'SESSION_REVOKED', reason: 'evicted', at, by };
- * describeSessionEnd(dead); // 'You were signed out because your account signed in on another device ...'
- * ```
- */
-export interface InvalidSession {
-  ok: false;
-  code: InvalidSessionCode;
-  /** `'evicted' | 'replaced' | 'revoked' | 'logout' | 'idle-timeout' | 'absolute-timeout'` or the app's own. */
-  reason?: string;
-  /** When the session ended. */
-  at?: number;
-  /** The login that evicted or replaced it. */
-  by?: SessionInfo;
-}
-
-/**
- * The answer of `validate`, the per-request check.
- *
- * @example
- * ```ts
- * const v = await limiter.validate(token);
- * if (v.ok) req.user = v.session.userId;
- * else if (v.code === 'SESSION_REVOKED') console.log(v.reason, v.by?.device.label);
- * ```
- */
-export type ValidateResult = { ok: true; session: SessionInfo } | InvalidSession;
-
-/**
- * Options of `revoke` and `revokeAll`.
- *
- * @example
- * ```ts
- * await limiter.revoke(userId, sessionId, { reason: 'password-changed' } satisfies RevokeOptions);
- * ```
- */
-export interface RevokeOptions {
-  /** Why, as the signed-out device will be told. Default `'revoked'`. */
-  reason?: string;
-}
-
-/**
- * Options of `revokeAll`.
- *
- * @example
- * ```ts
- * await limiter.revokeAll(userId, { except: currentSessionId, reason: 'signed-out-elsewhere' });
- * ```
- */
-export interface RevokeAllOptions extends RevokeOptions {
-  /** A session to keep: usually the caller's own ("sign out everywhere else"). */
-  except?: string | undefined;
-}
-
-/**
- * What one sweep did.
- *
- * @example
- * ```ts
- * const { expired, forgotten }: PruneResult = await limiter.prune();
- * ```
- */
-export interface PruneResult {
-  /** Lapsed sessions ended (each emitted `expired`). */
-  expired: number;
-  /** Tombstones and other records forgotten. */
-  forgotten: number;
-}
-
-/**
- * Listener of `watch`: called once, when the watched session ends.
- *
- * @example
- * ```ts
- * const onEnd: WatchListener = (ended) => stream.send('revoked', ended.reason);
- * const stop = limiter.watch(session.id, onEnd);
- * ```
- */
-export type WatchListener = (ended: SessionEnded) => void;
-
 type OpenOutcome =
   | { ok: false; live: SessionRecord[]; ends: SessionEnd[] }
   | { ok: true; session: SessionInfo; ends: SessionEnd[] };
 
 const UNKNOWN: InvalidSession = Object.freeze({ ok: false, code: 'SESSION_UNKNOWN' });
 const REUSE = 'refresh-token-reuse';
-const MAX_USER_ID = 256;
-const MAX_REASON = 64;
-const MAX_DATA_BYTES = 16 * 1024;
 const MAX_COMMIT_ATTEMPTS = 50;
 const PRUNE_BATCH = 500;
-const OPTION_KEYS = new Set([
-  'store',
-  'policy',
-  'idleTimeout',
-  'absoluteTimeout',
-  'touchInterval',
-  'tombstoneTtl',
-  'pruneInterval',
-  'now',
-  'onError',
-  'cache',
-]);
 
 /**
  * Enforces how many places one account may be signed in at once. Create it with
@@ -918,112 +744,11 @@ function describedToOthers(session: SessionInfo): SessionInfo {
   return { ...rest, device: { kind: device.kind, label: device.label } };
 }
 
-/**
- * The refusal `validate` gives for a session that ended this way: `SESSION_EXPIRED` for the
- * timeouts, `SESSION_REVOKED` for everything else. Handy for turning a `watch` notice into the
- * same answer a request would get (and its sentence, with `describeSessionEnd`).
- *
- * @example
- * ```ts
- * limiter.watch(session.id, (ended) => {
- *   const refusal = invalidSessionOf(ended);
- *   stream.send('revoked', { code: refusal.code, message: describeSessionEnd(refusal) });
- * });
- * ```
- */
-export function invalidSessionOf(end: {
-  reason: string;
-  at: number;
-  by?: SessionInfo | undefined;
-}): InvalidSession {
-  const expired = end.reason === END_REASONS.idle || end.reason === END_REASONS.absolute;
-  const result: InvalidSession = {
-    ok: false,
-    code: expired ? 'SESSION_EXPIRED' : 'SESSION_REVOKED',
-    reason: end.reason,
-    at: end.at,
-  };
-  if (end.by) result.by = end.by;
-  return result;
-}
-
 /** A lapsed session ended when its timeout ran out, not when somebody noticed. */
 function atOfEnd(record: SessionRecord, reason: string, now: number): number {
   if (reason === END_REASONS.absolute) return record.absoluteExpiresAt ?? now;
   if (reason === END_REASONS.idle) return record.expiresAt ?? now;
   return now;
-}
-
-function checkUserId(userId: unknown, field: string): string {
-  if (typeof userId !== 'string' || userId.length === 0 || userId.length > MAX_USER_ID) {
-    throw argumentError(field, `must be a non-empty string of at most ${MAX_USER_ID} characters`);
-  }
-  return userId;
-}
-
-function checkReason(reason: unknown): string {
-  if (reason === undefined) return END_REASONS.revoked;
-  if (
-    typeof reason === 'string' &&
-    /^[a-z0-9][a-z0-9-]*$/i.test(reason) &&
-    reason.length <= MAX_REASON
-  ) {
-    return reason;
-  }
-  throw argumentError(
-    'reason',
-    `must be a short word such as 'revoked' or 'password-changed' (letters, digits, '-')`,
-  );
-}
-
-function checkData(data: unknown): JsonValue | undefined {
-  if (data === undefined) return undefined;
-  let json: string | undefined;
-  try {
-    json = JSON.stringify(data);
-  } catch {
-    json = undefined;
-  }
-  if (json === undefined) throw argumentError('data', 'must be a JSON value');
-  if (Buffer.byteLength(json) > MAX_DATA_BYTES) {
-    throw argumentError('data', `must be at most ${MAX_DATA_BYTES} bytes of JSON`);
-  }
-  return JSON.parse(json) as JsonValue;
-}
-
-function assertStore(store: unknown): void {
-  const methods = ['loadUser', 'commitUser', 'endSession', 'find', 'touch', 'lapsed', 'prune'];
-  const missing = methods.filter(
-    (m) => typeof (store as Record<string, unknown> | null)?.[m] !== 'function',
-  );
-  if (missing.length > 0) {
-    throw configError('store', `is not a session store (missing ${missing.join(', ')})`);
-  }
-}
-
-function optionalFunction<T>(value: T | undefined, field: string): T | undefined {
-  if (value === undefined || typeof value === 'function') return value;
-  throw configError(field, 'must be a function');
-}
-
-function parseCacheOption(
-  option: SessionLimiterOptions['cache'],
-): { maxEntries: number; ttl: number } | null {
-  if (option === false) return null;
-  if (option !== undefined && (typeof option !== 'object' || (option as unknown) === null)) {
-    throw configError(
-      'cache',
-      "must be false or an object such as { ttl: '5s', maxEntries: 10000 }",
-    );
-  }
-  const maxEntries = option?.maxEntries ?? 10_000;
-  if (!Number.isInteger(maxEntries) || maxEntries < 1) {
-    throw configError(
-      'cache.maxEntries',
-      `must be a whole number >= 1 (got ${describeValue(maxEntries)})`,
-    );
-  }
-  return { maxEntries, ttl: parseDuration(option?.ttl ?? '5s', 'cache.ttl', false) };
 }
 
 function finiteOrNull(value: number): number | null {

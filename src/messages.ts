@@ -1,4 +1,4 @@
-import type { InvalidSession } from './limiter.js';
+import type { InvalidSession } from './results.js';
 
 /**
  * A sentence a person understands, saying why their session ended: what the default answer to

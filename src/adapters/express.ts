@@ -14,7 +14,8 @@ import {
 import { authenticateBearer, readBearerToken } from '../jwt/bearer.js';
 import type { JwtSessions } from '../jwt/sessions.js';
 import type { AccessTokenClaims } from '../jwt/tokens.js';
-import type { InvalidSession, OpenResult, SessionLimiter } from '../limiter.js';
+import type { SessionLimiter } from '../limiter.js';
+import type { InvalidSession, OpenResult } from '../results.js';
 import { describeSessionEnd } from '../messages.js';
 import type { JsonValue, SessionInfo } from '../session.js';
 

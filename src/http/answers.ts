@@ -1,4 +1,4 @@
-import type { InvalidSession } from '../limiter.js';
+import type { InvalidSession } from '../results.js';
 import { describeSessionEnd } from '../messages.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { InvalidSession, InvalidSessionCode } from '../limiter.js';
+import type { InvalidSession, InvalidSessionCode } from '../results.js';
 import { describeSessionEnd } from '../messages.js';
 import type { SessionInfo } from '../session.js';
 import type { JwtSessions, JwtVerifyResult } from './sessions.js';

@@ -1,5 +1,6 @@
 import { SessionLimiterError, configError } from '../errors.js';
-import type { InvalidSession, OpenInput, SessionLimiter } from '../limiter.js';
+import type { SessionLimiter } from '../limiter.js';
+import type { InvalidSession, OpenInput } from '../results.js';
 import type { SessionInfo } from '../session.js';
 import { type JwtSessionsOptions, resolveJwtOptions } from './options.js';
 import { type AccessTokenClaims, type InvalidToken, TokenCodec, invalidToken } from './tokens.js';

@@ -93,7 +93,7 @@ describe('limiter options and policies', () => {
 
   it('refuses bad arguments with INVALID_ARGUMENT', async () => {
     const limiter = createSessionLimiter({ pruneInterval: false });
-    for (const userId of ['', 42, null, 'x'.repeat(257)]) {
+    for (const userId of ['', 42, null, 'x'.repeat(257), 'a\u0000b', 'lone \uD800 surrogate']) {
       await expect(limiter.open({ userId } as never)).rejects.toMatchObject({
         code: 'INVALID_ARGUMENT',
       });
