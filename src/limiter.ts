@@ -248,10 +248,11 @@ export class SessionLimiter<TUser = unknown> {
    * if (!v.ok && v.code === 'SESSION_REVOKED') res.status(401).json({ reason: v.reason });
    * ```
    */
-  async validate(token: unknown): Promise<ValidateResult> {
-    this.#assertOpen();
+  validate(token: unknown): Promise<ValidateResult> {
+    // Not async on purpose: this runs on every request, and each async layer costs a promise.
+    if (this.#disposed) return Promise.reject(disposedError());
     const parsed = parseToken(token);
-    if (!parsed) return UNKNOWN;
+    if (!parsed) return Promise.resolve(UNKNOWN);
     return this.#check(parsed.id, parsed.secret);
   }
 
@@ -266,9 +267,9 @@ export class SessionLimiter<TUser = unknown> {
    * const v = await limiter.validateSessionId(payload.sid as string);
    * ```
    */
-  async validateSessionId(sessionId: string): Promise<ValidateResult> {
-    this.#assertOpen();
-    if (!isSessionId(sessionId)) return UNKNOWN;
+  validateSessionId(sessionId: string): Promise<ValidateResult> {
+    if (this.#disposed) return Promise.reject(disposedError());
+    if (!isSessionId(sessionId)) return Promise.resolve(UNKNOWN);
     return this.#check(sessionId, null);
   }
 
@@ -624,27 +625,56 @@ export class SessionLimiter<TUser = unknown> {
   }
 
   /** The shared half of `validate` and `validateSessionId`; `secret` null when pre-authenticated. */
-  async #check(id: string, secret: string | null): Promise<ValidateResult> {
-    const found = await this.#find(id);
+  #check(id: string, secret: string | null): Promise<ValidateResult> {
+    const cache = this.#cache;
+    const cached = cache?.enabled ? cache.get(id) : undefined;
+    if (cached) return Promise.resolve(this.#judge(id, secret, cached));
+    const mark = cache?.mark() ?? 0;
+    return this.#store('validate', () => this.store.find(id)).then((found) => {
+      if (found && cache?.enabled) cache.fill(id, found, mark);
+      return this.#judge(id, secret, found);
+    });
+  }
+
+  /** The answer for a looked-up record; a promise only on the rare paths that touch the store. */
+  #judge(
+    id: string,
+    secret: string | null,
+    found: FoundRecord | null,
+  ): ValidateResult | Promise<ValidateResult> {
     if (!found) return UNKNOWN;
     if (secret !== null && !secretMatches(secret, found.record.tokenHash)) return UNKNOWN;
     if (found.kind === 'tombstone') return invalidSessionOf(found.record);
+    const record = found.record;
+    const now = this.#now();
+    if (this.#cache?.enabled && this.#needsFreshRead(record, now)) return this.#judgeFresh(id);
+    return this.#judgeRecord(id, record, now);
+  }
 
-    let record = found.record;
-    let now = this.#now();
-    if (this.#cache?.enabled && this.#needsFreshRead(record, now)) {
-      // Expiry and last-seen writes are decided on the store's copy, never a cached one:
-      // another process may have seen the session since this one cached it.
-      const fresh = await this.#find(id, true);
-      if (fresh?.kind !== 'session') return fresh ? invalidSessionOf(fresh.record) : UNKNOWN;
-      record = fresh.record;
-      now = this.#now();
-    }
+  /**
+   * Expiry and last-seen writes are decided on the store's copy, never a cached one: another
+   * process may have seen the session since this one cached it.
+   */
+  async #judgeFresh(id: string): Promise<ValidateResult> {
+    const fresh = await this.#find(id, true);
+    if (fresh?.kind !== 'session') return fresh ? invalidSessionOf(fresh.record) : UNKNOWN;
+    return this.#judgeRecord(id, fresh.record, this.#now());
+  }
+
+  #judgeRecord(
+    id: string,
+    record: SessionRecord,
+    now: number,
+  ): ValidateResult | Promise<ValidateResult> {
     const lapsed = expiryReason(record, now);
     if (lapsed) return this.#expire(record, lapsed, now);
     if (now - record.lastSeenAt < this.#touchIntervalOf(record)) {
       return { ok: true, session: toSessionInfo(record) };
     }
+    return this.#touch(id, record, now);
+  }
+
+  async #touch(id: string, record: SessionRecord, now: number): Promise<ValidateResult> {
     const expiresAt = expiryOf(now, record.idleTimeout, record.absoluteExpiresAt);
     await this.#store('touch', () => this.store.touch(id, now, expiresAt));
     const touched = { ...record, lastSeenAt: now, expiresAt };
@@ -661,14 +691,13 @@ export class SessionLimiter<TUser = unknown> {
   /** Looks a session up, from the cache when the push channel allows it. */
   async #find(id: string, bypassCache = false): Promise<FoundRecord | null> {
     const cache = this.#cache;
-    if (!cache?.enabled) return this.#store('validate', () => this.store.find(id));
-    if (!bypassCache) {
+    if (cache?.enabled && !bypassCache) {
       const cached = cache.get(id);
       if (cached) return cached;
     }
-    const mark = cache.mark();
+    const mark = cache?.mark() ?? 0;
     const found = await this.#store('validate', () => this.store.find(id));
-    if (found) cache.fill(id, found, mark);
+    if (found && cache?.enabled) cache.fill(id, found, mark);
     return found;
   }
 
@@ -690,13 +719,20 @@ export class SessionLimiter<TUser = unknown> {
     }
   }
 
-  /** Runs a store call; anything it throws becomes `STORE_UNAVAILABLE` (fail closed). */
-  async #store<T>(operation: string, call: () => Promise<T>): Promise<T> {
+  /**
+   * Runs a store call; anything it throws or rejects with becomes `STORE_UNAVAILABLE` (fail
+   * closed). Not async, to spare the per-request path a frame.
+   */
+  #store<T>(operation: string, call: () => Promise<T>): Promise<T> {
+    let pending: Promise<T>;
     try {
-      return await call();
+      pending = call();
     } catch (error) {
-      throw storeUnavailable(operation, error);
+      return Promise.reject(storeUnavailable(operation, error));
     }
+    return pending.then(undefined, (error: unknown) => {
+      throw storeUnavailable(operation, error);
+    });
   }
 
   #touchIntervalOf(record: SessionRecord): number {
@@ -706,7 +742,7 @@ export class SessionLimiter<TUser = unknown> {
   }
 
   #assertOpen(): void {
-    if (this.#disposed) throw new SessionLimiterError('DISPOSED', 'this limiter was disposed');
+    if (this.#disposed) throw disposedError();
   }
 }
 
@@ -757,6 +793,10 @@ function finiteOrNull(value: number): number | null {
 
 function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+function disposedError(): SessionLimiterError {
+  return new SessionLimiterError('DISPOSED', 'this limiter was disposed');
 }
 
 /** An id for this limiter instance on the push channel (not a secret). */

@@ -385,7 +385,11 @@ export function sessionLimit<TUser>(
     const token = adapter.carrier.read(req);
     const context = new SessionLimitContext(adapter, req, res, token);
     req.sessionLimit = context;
-    if (isHtmlNavigation(req.method, req.get('accept'), req.get('sec-fetch-mode'))) {
+    // Only a page navigation that carries a notice cookie reads it (cheap test first).
+    if (
+      req.headers.cookie?.includes('-notice=') &&
+      isHtmlNavigation(req.method, req.get('accept'), req.get('sec-fetch-mode'))
+    ) {
       context.notice = takeNotice(req, res, cookie);
     }
     if (token === undefined) return next();
@@ -488,13 +492,17 @@ const bearerCarrier: TokenCarrier = {
 };
 
 function cookieCarrier(cookie: CookieSettings): TokenCarrier {
+  const secureName = cookieNameFor(cookie, false);
   return {
     read(req) {
       const header = req.headers.cookie;
       if (header === undefined) return undefined;
-      const token = readCookie(header, `__Host-${cookie.name}`);
-      if (token !== undefined || !useFallback(req, cookie)) return token;
-      return readCookie(header, cookie.name);
+      const token = readCookie(header, secureName);
+      if (token !== undefined) return token;
+      // The unprefixed cookie counts only on the http-loopback fallback: elsewhere anyone who
+      // can set a cookie for the host (a subdomain, a plain-http page) could plant one.
+      const plain = readCookie(header, cookie.name);
+      return plain !== undefined && useFallback(req, cookie) ? plain : undefined;
     },
     write(req, res, token, maxAge) {
       const fallback = useFallback(req, cookie);
