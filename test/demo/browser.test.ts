@@ -5,8 +5,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FIREFOX_WINDOWS, startTestDemo } from './support.js';
 
 let url: string;
-let close: () => Promise<void>;
-let browser: Chromium;
+let close: (() => Promise<void>) | undefined;
+let browser: Chromium | undefined;
+
+/** The browser beforeAll launched (a failed launch has already failed the file). */
+function theBrowser(): Chromium {
+  if (!browser) throw new Error('the browser did not start');
+  return browser;
+}
 beforeAll(async () => {
   ({ url, close } = await startTestDemo('sqlite'));
   browser = await chromium.launch({
@@ -15,8 +21,8 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  await browser.close();
-  await close();
+  await browser?.close();
+  await close?.();
 });
 
 async function fillTheForm(page: Page, username: string): Promise<void> {
@@ -33,8 +39,8 @@ async function signInThroughTheForm(page: Page, username = 'alice'): Promise<voi
 
 describe('the demo page in a browser', () => {
   it('signs context A out the moment context B signs in, and says why', async () => {
-    const contextA = await browser.newContext();
-    const contextB = await browser.newContext({ userAgent: FIREFOX_WINDOWS });
+    const contextA = await theBrowser().newContext();
+    const contextB = await theBrowser().newContext({ userAgent: FIREFOX_WINDOWS });
     const a = await contextA.newPage();
     const b = await contextB.newPage();
     const errors: string[] = [];
@@ -69,9 +75,9 @@ describe('the demo page in a browser', () => {
 
   it('lets carol, at her limit, choose a device to sign out and sign in here', async () => {
     const contexts = await Promise.all([
-      browser.newContext(),
-      browser.newContext({ userAgent: FIREFOX_WINDOWS }),
-      browser.newContext(),
+      theBrowser().newContext(),
+      theBrowser().newContext({ userAgent: FIREFOX_WINDOWS }),
+      theBrowser().newContext(),
     ]);
     const [first, second, third] = await Promise.all(contexts.map((c) => c.newPage()));
     await signInThroughTheForm(first!, 'carol');
