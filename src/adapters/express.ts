@@ -477,7 +477,23 @@ function noticeCookieName(cookie: CookieSettings, fallback: boolean): string {
 }
 
 function useFallback(req: Request, cookie: CookieSettings): boolean {
-  return cookie.insecureLocalhost && !req.secure && isLoopbackHost(req.hostname);
+  if (!cookie.insecureLocalhost) return false;
+  const { host } = req.headers;
+  if (
+    host !== undefined &&
+    !('x-forwarded-proto' in req.headers || 'x-forwarded-host' in req.headers)
+  ) {
+    // What req.secure and req.hostname answer when no proxy header is present, without their
+    // settings lookups: this runs on every request on the fallback.
+    return !(req.socket as { encrypted?: boolean }).encrypted && isLoopbackHost(hostnameOf(host));
+  }
+  return !req.secure && isLoopbackHost(req.hostname);
+}
+
+/** The host name of a Host header, as Express's req.hostname reads it (`[::1]:3000` → `[::1]`). */
+function hostnameOf(host: string): string {
+  const portFrom = host.indexOf(':', host.startsWith('[') ? host.indexOf(']') + 1 : 0);
+  return portFrom === -1 ? host : host.slice(0, portFrom);
 }
 
 /** Bearer tokens live with the client: nothing to write or clear here. */

@@ -1,3 +1,4 @@
+import http from 'node:http';
 import express5, { type Express, type NextFunction, type Request, type Response } from 'express';
 import session from 'express-session';
 import express4 from 'express4';
@@ -173,6 +174,28 @@ for (const [name, express] of [
       });
       expect(remote.lastSetCookies[0]?.name).toBe('__Host-sid');
       expect(remote.lastSetCookies[0]?.attributes.secure).toBe(true);
+    });
+
+    it('accepts the plain cookie only when the Host header names a loopback host', async () => {
+      const url = await serve(makeApp(express, newLimiter()));
+      const local = new Browser(url);
+      await local.request('/api/login', { json: { username: 'bob' } });
+      const token = local.lastSetCookies[0]?.value ?? '';
+      const port = new URL(url).port;
+      const statusWithHost = (host: string) =>
+        new Promise<number | undefined>((resolve, reject) => {
+          http
+            .get({ port, path: '/api/me', headers: { host, cookie: `sid=${token}` } }, (res) => {
+              res.resume();
+              resolve(res.statusCode);
+            })
+            .on('error', reject);
+        });
+      expect(await statusWithHost(`127.0.0.1:${port}`)).toBe(200);
+      expect(await statusWithHost(`localhost:${port}`)).toBe(200);
+      expect(await statusWithHost('example.com')).toBe(401);
+      expect(await statusWithHost(`example.com:${port}`)).toBe(401);
+      expect(await statusWithHost('127.0.0.1.example.com')).toBe(401);
     });
 
     it('answers an evicted session with 401, the reason and a sentence naming the new device', async () => {
