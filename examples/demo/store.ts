@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { mkdir } from 'node:fs/promises';
 import { join, relative, isAbsolute } from 'node:path';
 import type { SessionStore } from '../../src/index.js';
@@ -32,9 +33,16 @@ async function openRedis(url: string): Promise<OpenedStore> {
     import('ioredis'),
     import('../../src/stores/redis/index.js'),
   ]);
-  const client = new Redis(url);
-  // ioredis retries on its own; without a listener every failed attempt would be an uncaught error.
+  // No offline queue: while Redis is down, requests get 503 at once instead of waiting, and a
+  // login that failed never runs later.
+  const client = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0 });
   client.on('error', (error: Error) => console.error(`Redis: ${error.message}`));
+  // The first connection must succeed (once() rejects on an error); after that, ioredis
+  // reconnects on its own.
+  await once(client, 'ready').catch((error: unknown) => {
+    client.disconnect();
+    throw error;
+  });
   const store = new RedisStore({ client });
   return {
     store,
