@@ -257,6 +257,25 @@ export class SessionLimiter<TUser = unknown> {
   }
 
   /**
+   * `validate` without a promise, for the per-request path: the answer when it needs no store
+   * call (the store keeps its records in this process, like `MemoryStore`, or the lookup cache
+   * holds the session, and no last-seen write or expiry is due), else null: then call
+   * `validate`. Never writes; throws only `DISPOSED`.
+   *
+   * @example
+   * ```ts
+   * const v = limiter.validateNow(cookieValue) ?? (await limiter.validate(cookieValue));
+   * ```
+   */
+  validateNow(token: unknown): ValidateResult | null {
+    this.#assertOpen();
+    const parsed = parseToken(token);
+    if (!parsed) return UNKNOWN;
+    const found = this.#findNow(parsed.id);
+    return found === undefined ? null : this.#judgeNow(parsed.secret, found);
+  }
+
+  /**
    * `validate` for a token layer that has already authenticated the session id itself, such as
    * the JWT module (the signature proves the `sid`). Same answers, same cache, same last-seen
    * writes. Never pass it an id taken from an unauthenticated request.
@@ -642,13 +661,35 @@ export class SessionLimiter<TUser = unknown> {
     secret: string | null,
     found: FoundRecord | null,
   ): ValidateResult | Promise<ValidateResult> {
+    const answer = this.#judgeNow(secret, found);
+    if (answer !== null || found?.kind !== 'session') return answer ?? UNKNOWN;
+    const now = this.#now();
+    if (this.#cache?.enabled && this.#needsFreshRead(found.record, now))
+      return this.#judgeFresh(id);
+    return this.#judgeRecord(id, found.record, now);
+  }
+
+  /** The answer when it needs no store call; null when a live session needs a write or fresh read. */
+  #judgeNow(secret: string | null, found: FoundRecord | null): ValidateResult | null {
     if (!found) return UNKNOWN;
     if (secret !== null && !secretMatches(secret, found.record.tokenHash)) return UNKNOWN;
     if (found.kind === 'tombstone') return invalidSessionOf(found.record);
     const record = found.record;
     const now = this.#now();
-    if (this.#cache?.enabled && this.#needsFreshRead(record, now)) return this.#judgeFresh(id);
-    return this.#judgeRecord(id, record, now);
+    // Expiry and last-seen writes go through the store (and its fresh copy).
+    if (this.#needsFreshRead(record, now)) return null;
+    return { ok: true, session: toSessionInfo(record) };
+  }
+
+  /** A lookup without a promise: the cache's copy or the store's `findNow`; undefined if neither. */
+  #findNow(id: string): FoundRecord | null | undefined {
+    const cached = this.#cache?.enabled ? this.#cache.get(id) : undefined;
+    if (cached) return cached;
+    try {
+      return this.store.findNow?.(id);
+    } catch {
+      return undefined; // `validate` asks again and answers STORE_UNAVAILABLE if the store fails
+    }
   }
 
   /**

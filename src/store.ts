@@ -92,6 +92,11 @@ export interface SessionStore {
   endSession(end: SessionEnd): Promise<SessionRecord | null>;
   /** Looks a session id up: live or lapsed session, tombstone, or null. */
   find(id: string): Promise<FoundRecord | null>;
+  /**
+   * Optional: `find` answered synchronously, for stores that hold their records in this
+   * process's memory. Lets `limiter.validateNow` answer without a promise.
+   */
+  findNow?(id: string): FoundRecord | null;
   /** Records activity; a no-op for a session that no longer exists. Does not bump the version. */
   touch(id: string, lastSeenAt: number, expiresAt: number | null): Promise<void>;
   /** Up to `limit` sessions whose `expiresAt` is at or before `now`. */

@@ -381,7 +381,7 @@ export function sessionLimit<TUser>(
     else res.status(401).json(deadSessionBody(dead, dead.message));
   }
 
-  async function handle(req: Request, res: Response, next: NextFunction): Promise<void> {
+  function handle(req: Request, res: Response, next: NextFunction): void {
     const token = adapter.carrier.read(req);
     const context = new SessionLimitContext(adapter, req, res, token);
     req.sessionLimit = context;
@@ -393,7 +393,22 @@ export function sessionLimit<TUser>(
       context.notice = takeNotice(req, res, cookie);
     }
     if (token === undefined) return next();
+    // Most requests carry a live session the limiter can confirm without a promise.
+    const known = limiter.validateNow(token);
+    if (known?.ok) {
+      context.session = known.session;
+      return next();
+    }
+    checkInStore(req, res, next, context, token).catch(next);
+  }
 
+  async function checkInStore(
+    req: Request,
+    res: Response,
+    next: NextFunction,
+    context: SessionLimitContext,
+    token: string,
+  ): Promise<void> {
     let result;
     try {
       result = await limiter.validate(token);
@@ -421,10 +436,12 @@ export function sessionLimit<TUser>(
     onRevoked(req, res, dead);
   }
 
-  const run = options.mode === 'bearer' ? handleBearer : handle;
-  return (req, res, next) => {
-    run(req, res, next).catch(next);
-  };
+  if (options.mode === 'bearer') {
+    return (req, res, next) => {
+      handleBearer(req, res, next).catch(next);
+    };
+  }
+  return handle;
 }
 
 function isLoginPost(req: Request): boolean {

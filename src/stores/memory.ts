@@ -69,10 +69,14 @@ export class MemoryStore implements SessionStore {
   }
 
   find(id: string): Promise<FoundRecord | null> {
+    return Promise.resolve(this.findNow(id));
+  }
+
+  findNow(id: string): FoundRecord | null {
     const session = this.#sessions.get(id);
-    if (session) return Promise.resolve({ kind: 'session', record: session });
+    if (session) return { kind: 'session', record: session };
     const tombstone = this.#tombstones.get(id);
-    return Promise.resolve(tombstone ? { kind: 'tombstone', record: tombstone } : null);
+    return tombstone ? { kind: 'tombstone', record: tombstone } : null;
   }
 
   touch(id: string, lastSeenAt: number, expiresAt: number | null): Promise<void> {

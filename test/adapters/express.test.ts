@@ -364,12 +364,16 @@ for (const [name, express] of [
       const url = await serve(makeApp(express, limiter));
       const a = new Browser(url);
       await a.request('/api/login', { json: { username: 'bob' } });
-      const find = store.find.bind(store);
+      const [find, findNow] = [store.find.bind(store), store.findNow.bind(store)];
       store.find = () => Promise.reject(new Error('connection refused'));
+      store.findNow = () => {
+        throw new Error('connection refused');
+      };
       const down = await a.json<{ error: { code: string } }>('/api/me');
       expect(down.status).toBe(503);
       expect(down.body.error.code).toBe('STORE_UNAVAILABLE');
       store.find = find;
+      store.findNow = findNow;
       expect((await a.json('/api/me')).status).toBe(200);
     });
 

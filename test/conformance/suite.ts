@@ -39,6 +39,11 @@ function token(result: OpenResult): string {
   return result.token;
 }
 
+/** The session id part of a token. */
+function tokenId(token: string): string {
+  return token.slice(0, token.indexOf('.'));
+}
+
 /** Polls `condition` until it holds, failing after `ms`. */
 export async function waitFor(condition: () => boolean, ms: number, what: string): Promise<void> {
   const deadline = performance.now() + ms;
@@ -267,6 +272,49 @@ export function describeStoreConformance(
         await l.open({ userId: 'u1' });
         expect((await l.validate(real)).ok).toBe(false);
         expect(await l.validate(forged)).toEqual({ ok: false, code: 'SESSION_UNKNOWN' });
+      });
+    });
+
+    describe('validateNow', () => {
+      it('answers as validate does, or null; never writes', async () => {
+        const l = limiter({ policy: { max: 1 }, idleTimeout: '30m' });
+        const a = token(await l.open({ userId: 'u' }));
+        expect(l.validateNow('junk')).toEqual({ ok: false, code: 'SESSION_UNKNOWN' });
+        const live = await l.validate(a);
+        const now = l.validateNow(a);
+        if (handle.store.findNow) expect(now).toEqual(live);
+        else expect(now === null || (now.ok && now.session.id === tokenId(a))).toBe(true);
+
+        // A last-seen write is due: validateNow leaves it to validate.
+        clock += 10 * MINUTE;
+        expect(l.validateNow(a)).toBeNull();
+        const id = tokenId(a);
+        expect((await handle.store.find(id))?.record).toMatchObject({ lastSeenAt: START });
+        expect((await l.validate(a)).ok).toBe(true);
+        expect((await handle.store.find(id))?.record).toMatchObject({
+          lastSeenAt: START + 10 * MINUTE,
+        });
+
+        // Past the idle timeout: no answer without the store, which ends the session.
+        clock += 31 * MINUTE;
+        expect(l.validateNow(a)).toBeNull();
+        expect(await l.validate(a)).toMatchObject({ code: 'SESSION_EXPIRED' });
+      });
+
+      it('says why an evicted session ended, when it can answer without the store', async () => {
+        const l = limiter({ policy: { max: 1 } });
+        const a = token(await l.open({ userId: 'u' }));
+        await l.open({ userId: 'u' });
+        const now = l.validateNow(a);
+        if (handle.store.findNow) expect(now).toEqual(await l.validate(a));
+        expect(now === null || (!now.ok && now.code === 'SESSION_REVOKED')).toBe(true);
+      });
+
+      it('throws DISPOSED after dispose', async () => {
+        const l = limiter();
+        const a = token(await l.open({ userId: 'u' }));
+        await l.dispose();
+        expect(() => l.validateNow(a)).toThrow(expect.objectContaining({ code: 'DISPOSED' }));
       });
     });
 
