@@ -146,6 +146,8 @@ export class RedisStore implements SessionStore {
   readonly #timeout: number;
   readonly #lapsedTtl: number;
   readonly #handlers = new Set<PushHandlers>();
+  /** Index writes not yet answered; a sweep waits for them (see #settleIndexes). */
+  readonly #indexing = new Set<Promise<unknown>>();
   /** Stops the channel listener while one runs. */
   #unlisten: (() => Promise<void>) | undefined;
   #up = false;
@@ -281,6 +283,7 @@ export class RedisStore implements SessionStore {
    */
   lapsed(now: number, limit: number): Promise<SessionRecord[]> {
     return this.#op('lapsed', async () => {
+      await this.#settleIndexes();
       const found: SessionRecord[] = [];
       const seen = new Set<string>();
       while (found.length < limit) {
@@ -320,6 +323,7 @@ export class RedisStore implements SessionStore {
   /** Forgets tombstones whose keepUntil has passed; their index entries go with them. */
   prune(now: number): Promise<number> {
     return this.#op('prune', async () => {
+      await this.#settleIndexes();
       let forgotten = 0;
       for (;;) {
         const ids = strings(
@@ -470,7 +474,18 @@ export class RedisStore implements SessionStore {
     ];
     for (const [score, id] of change.add) args.push(String(score), id);
     args.push(...change.remove);
-    this.#run(INDEX, [key], args).catch(() => undefined);
+    const write = this.#run(INDEX, [key], args).catch(() => undefined);
+    this.#indexing.add(write);
+    void write.then(() => this.#indexing.delete(write));
+  }
+
+  /**
+   * Index writes follow a commit without holding it up. A sweep in this process waits for the
+   * ones it started, so it sees every session it opened: on a Cluster the index lives on another
+   * node, and a write retried after NOSCRIPT could otherwise land after the sweep's read.
+   */
+  async #settleIndexes(): Promise<void> {
+    if (this.#indexing.size > 0) await Promise.all(this.#indexing);
   }
 
   /** The TTL of a session key: until `lapsedTtl` past its expiry; '' (none) if it never expires. */
