@@ -645,14 +645,7 @@ export class SessionLimiter<TUser = unknown> {
 
   /** The shared half of `validate` and `validateSessionId`; `secret` null when pre-authenticated. */
   #check(id: string, secret: string | null): Promise<ValidateResult> {
-    const cache = this.#cache;
-    const cached = cache?.enabled ? cache.get(id) : undefined;
-    if (cached) return Promise.resolve(this.#judge(id, secret, cached));
-    const mark = cache?.mark() ?? 0;
-    return this.#store('validate', () => this.store.find(id)).then((found) => {
-      if (found && cache?.enabled) cache.fill(id, found, mark);
-      return this.#judge(id, secret, found);
-    });
+    return this.#find(id).then((found) => this.#judge(id, secret, found));
   }
 
   /** The answer for a looked-up record; a promise only on the rare paths that touch the store. */
@@ -663,10 +656,9 @@ export class SessionLimiter<TUser = unknown> {
   ): ValidateResult | Promise<ValidateResult> {
     const answer = this.#judgeNow(secret, found);
     if (answer !== null || found?.kind !== 'session') return answer ?? UNKNOWN;
-    const now = this.#now();
-    if (this.#cache?.enabled && this.#needsFreshRead(found.record, now))
-      return this.#judgeFresh(id);
-    return this.#judgeRecord(id, found.record, now);
+    // A live session with a last-seen write or expiry due (#judgeNow returned null for it).
+    if (this.#cache?.enabled) return this.#judgeFresh(id);
+    return this.#judgeRecord(id, found.record, this.#now());
   }
 
   /** The answer when it needs no store call; null when a live session needs a write or fresh read. */
@@ -729,17 +721,21 @@ export class SessionLimiter<TUser = unknown> {
     );
   }
 
-  /** Looks a session up, from the cache when the push channel allows it. */
-  async #find(id: string, bypassCache = false): Promise<FoundRecord | null> {
+  /**
+   * Looks a session up, from the cache when the push channel allows it. Not async, to spare the
+   * per-request path a frame.
+   */
+  #find(id: string, bypassCache = false): Promise<FoundRecord | null> {
     const cache = this.#cache;
     if (cache?.enabled && !bypassCache) {
       const cached = cache.get(id);
-      if (cached) return cached;
+      if (cached) return Promise.resolve(cached);
     }
     const mark = cache?.mark() ?? 0;
-    const found = await this.#store('validate', () => this.store.find(id));
-    if (found && cache?.enabled) cache.fill(id, found, mark);
-    return found;
+    return this.#store('validate', () => this.store.find(id)).then((found) => {
+      if (found && cache?.enabled) cache.fill(id, found, mark);
+      return found;
+    });
   }
 
   async #subscribe(
