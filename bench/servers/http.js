@@ -43,8 +43,15 @@ if (kind === 'noop') {
   app.use(sessionLimit(limiter));
 }
 
+// The floor and sessionLimit routes read the session their middleware left on req, as a route
+// would (on Express each such read costs a lookup, see src/adapters/express.ts).
 app.get('/', (req, res) => {
-  const signedIn = kind === 'limited' ? req.sessionLimit.session !== null : true;
+  const signedIn =
+    kind === 'limited'
+      ? req.sessionLimit.session !== null
+      : kind === 'floor'
+        ? req.user !== undefined
+        : true;
   res.type('text').send(signedIn ? 'ok' : 'no');
 });
 
