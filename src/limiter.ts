@@ -25,6 +25,7 @@ import {
   checkUserId,
   optionalFunction,
   parseCacheOption,
+  parseSecretCacheOption,
 } from './options.js';
 import {
   type InvalidSession,
@@ -52,6 +53,7 @@ import {
 import type { FoundRecord, SessionStore, UserChange, UserSnapshot } from './store.js';
 import { MemoryStore } from './stores/memory.js';
 import { isSessionId, newSessionId, newToken, parseToken, secretMatches } from './token.js';
+import { VerifiedSecrets } from './verified.js';
 
 type OpenOutcome =
   | { ok: false; live: SessionRecord[]; ends: SessionEnd[] }
@@ -89,6 +91,7 @@ export class SessionLimiter<TUser = unknown> {
   readonly #userLocks = new KeyedMutex();
   readonly #pruneTimer: NodeJS.Timeout | undefined;
   readonly #cache: LookupCache | undefined;
+  readonly #secrets: VerifiedSecrets | undefined;
   readonly #instanceId = instanceTag();
   #unsubscribe: Promise<(() => Promise<void>) | undefined> | undefined;
   #pruning: Promise<PruneResult> | undefined;
@@ -136,6 +139,9 @@ export class SessionLimiter<TUser = unknown> {
       }, pruneEvery);
       this.#pruneTimer.unref();
     }
+
+    const secretCache = parseSecretCacheOption(options.secretCache);
+    if (secretCache !== null) this.#secrets = new VerifiedSecrets(secretCache);
 
     const cache = parseCacheOption(options.cache);
     if (this.store.subscribe) {
@@ -375,7 +381,7 @@ export class SessionLimiter<TUser = unknown> {
     const parsed = parseToken(token);
     if (!parsed) return false;
     const found = await this.#find(parsed.id);
-    if (found?.kind !== 'session' || !secretMatches(parsed.secret, found.record.tokenHash)) {
+    if (found?.kind !== 'session' || !this.#secretMatches(found.record, parsed.secret)) {
       return false;
     }
     return (await this.#end(found.record, END_REASONS.logout)) !== null;
@@ -629,6 +635,7 @@ export class SessionLimiter<TUser = unknown> {
   #announce(ends: readonly SessionEnded[], remote: boolean): void {
     for (const end of ends) {
       this.#cache?.invalidate(end.session.id);
+      this.#secrets?.forget(end.session.id);
       this.#events.emit(eventForReason(end.reason), { ...end, remote });
       const watchers = this.#watchers.get(end.session.id);
       if (!watchers) continue;
@@ -664,13 +671,20 @@ export class SessionLimiter<TUser = unknown> {
   /** The answer when it needs no store call; null when a live session needs a write or fresh read. */
   #judgeNow(secret: string | null, found: FoundRecord | null): ValidateResult | null {
     if (!found) return UNKNOWN;
-    if (secret !== null && !secretMatches(secret, found.record.tokenHash)) return UNKNOWN;
+    if (secret !== null && !this.#secretMatches(found.record, secret)) return UNKNOWN;
     if (found.kind === 'tombstone') return invalidSessionOf(found.record);
     const record = found.record;
     const now = this.#now();
     // Expiry and last-seen writes go through the store (and its fresh copy).
     if (this.#needsFreshRead(record, now)) return null;
     return { ok: true, session: toSessionInfo(record) };
+  }
+
+  #secretMatches(record: { id: string; tokenHash: string }, secret: string): boolean {
+    const secrets = this.#secrets;
+    return secrets
+      ? secrets.matches(record.id, secret, record.tokenHash)
+      : secretMatches(secret, record.tokenHash);
   }
 
   /** A lookup without a promise: the cache's copy or the store's `findNow`; undefined if neither. */

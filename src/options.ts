@@ -53,6 +53,13 @@ export interface SessionLimiterOptions<TUser = unknown> {
    * `false` turns it off.
    */
   cache?: { ttl?: Duration; maxEntries?: number } | false;
+  /**
+   * Secrets this process has already checked against their stored hash, kept in its memory
+   * (never in a store) so a session's next request compares strings instead of hashing again.
+   * The oldest is dropped past `maxEntries`; a session's secret is dropped when it ends here.
+   * Default `{ maxEntries: 10000 }`; `false` hashes the secret on every request.
+   */
+  secretCache?: { maxEntries?: number } | false;
 }
 
 /** Every option `createSessionLimiter` knows. */
@@ -67,6 +74,7 @@ export const OPTION_KEYS = new Set([
   'now',
   'onError',
   'cache',
+  'secretCache',
 ]);
 
 // NUL and unpaired surrogates: text some stores cannot keep, so two ids could become one.
@@ -144,12 +152,27 @@ export function parseCacheOption(
       "must be false or an object such as { ttl: '5s', maxEntries: 10000 }",
     );
   }
-  const maxEntries = option?.maxEntries ?? 10_000;
-  if (!Number.isInteger(maxEntries) || maxEntries < 1) {
-    throw configError(
-      'cache.maxEntries',
-      `must be a whole number >= 1 (got ${describeValue(maxEntries)})`,
-    );
+  return {
+    maxEntries: parseMaxEntries(option?.maxEntries, 'cache.maxEntries'),
+    ttl: parseDuration(option?.ttl ?? '5s', 'cache.ttl', false),
+  };
+}
+
+/** The `secretCache` option: how many verified secrets to keep, or null for none. */
+export function parseSecretCacheOption(
+  option: SessionLimiterOptions['secretCache'],
+): number | null {
+  if (option === false) return null;
+  if (option !== undefined && (typeof option !== 'object' || (option as unknown) === null)) {
+    throw configError('secretCache', 'must be false or an object such as { maxEntries: 10000 }');
   }
-  return { maxEntries, ttl: parseDuration(option?.ttl ?? '5s', 'cache.ttl', false) };
+  return parseMaxEntries(option?.maxEntries, 'secretCache.maxEntries');
+}
+
+function parseMaxEntries(value: unknown, field: string): number {
+  const maxEntries = value ?? 10_000;
+  if (typeof maxEntries !== 'number' || !Number.isInteger(maxEntries) || maxEntries < 1) {
+    throw configError(field, `must be a whole number >= 1 (got ${describeValue(maxEntries)})`);
+  }
+  return maxEntries;
 }

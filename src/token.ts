@@ -65,12 +65,14 @@ export function hashSecret(secret: string): string {
  * (What leaks through timing would be a hash of a guess anyway, which helps no attacker.)
  */
 export function secretMatches(secret: string, storedHash: string): boolean {
-  const presented = sha256(secret);
-  if (presented.length !== storedHash.length) return false;
+  return sameText(sha256(secret), storedHash);
+}
+
+/** String equality that reads every character, whatever the first difference. */
+export function sameText(a: string, b: string): boolean {
+  if (a.length !== b.length) return false;
   let difference = 0;
-  for (let i = 0; i < presented.length; i++) {
-    difference |= presented.charCodeAt(i) ^ storedHash.charCodeAt(i);
-  }
+  for (let i = 0; i < a.length; i++) difference |= a.charCodeAt(i) ^ b.charCodeAt(i);
   return difference === 0;
 }
 

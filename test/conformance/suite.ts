@@ -260,19 +260,36 @@ export function describeStoreConformance(
         expect(stored).not.toContain(ta);
       });
 
-      it('answers SESSION_UNKNOWN for junk, forged and wrong-secret tokens', async () => {
-        const l = limiter({ policy: { max: 1 } });
-        const real = token(await l.open({ userId: 'u1' }));
-        const [id, secret] = real.split('.') as [string, string];
-        const forged = `${id}.${secret.slice(0, -1)}${secret.endsWith('A') ? 'B' : 'A'}`;
-        for (const bad of ['', 'x', `${id}.`, forged, `${id}x${secret}`, 42, null, undefined, {}]) {
-          expect(await l.validate(bad)).toEqual({ ok: false, code: 'SESSION_UNKNOWN' });
-        }
-        // A tombstone tells its story only to the real token.
-        await l.open({ userId: 'u1' });
-        expect((await l.validate(real)).ok).toBe(false);
-        expect(await l.validate(forged)).toEqual({ ok: false, code: 'SESSION_UNKNOWN' });
-      });
+      it.each([{}, { secretCache: false as const }])(
+        'answers SESSION_UNKNOWN for junk, forged and wrong-secret tokens (%o)',
+        async (options) => {
+          const l = limiter({ policy: { max: 1 }, ...options });
+          const real = token(await l.open({ userId: 'u1' }));
+          const [id, secret] = real.split('.') as [string, string];
+          const forged = `${id}.${secret.slice(0, -1)}${secret.endsWith('A') ? 'B' : 'A'}`;
+          // Once the real token has been accepted, the process remembers its secret: a forged
+          // one for the same id is still refused.
+          expect((await l.validate(real)).ok).toBe(true);
+          expect(l.validateNow(forged)).toEqual({ ok: false, code: 'SESSION_UNKNOWN' });
+          for (const bad of [
+            '',
+            'x',
+            `${id}.`,
+            forged,
+            `${id}x${secret}`,
+            42,
+            null,
+            undefined,
+            {},
+          ]) {
+            expect(await l.validate(bad)).toEqual({ ok: false, code: 'SESSION_UNKNOWN' });
+          }
+          // A tombstone tells its story only to the real token.
+          await l.open({ userId: 'u1' });
+          expect((await l.validate(real)).ok).toBe(false);
+          expect(await l.validate(forged)).toEqual({ ok: false, code: 'SESSION_UNKNOWN' });
+        },
+      );
     });
 
     describe('validateNow', () => {

@@ -59,6 +59,8 @@ describe('limiter options and policies', () => {
       [{ now: 5 }, 'now'],
       [{ store: {} }, 'store'],
       [{ cache: { maxEntries: 0 } }, 'cache.maxEntries'],
+      [{ secretCache: { maxEntries: 1.5 } }, 'secretCache.maxEntries'],
+      [{ secretCache: 100 }, 'secretCache'],
       [{ unknown: 1 }, 'unknown'],
     ];
     for (const [options, field] of cases) {
