@@ -68,7 +68,8 @@ try {
       `round ${round + 1}: ${APPS.map((a) => `${a} ${runs.get(a)!.rps.toFixed(0)}/s ${runs.get(a)!.cpuPerRequest.toFixed(0)}µs`).join(', ')}`,
     );
   }
-  console.log('\napp      median req/s  throughput ratio  CPU-per-request ratio (bare / app)');
+  console.log(`\nNode ${process.version}, ${values.rounds} rounds of ${values.seconds} s per app`);
+  console.log('app      median req/s  throughput ratio  CPU-per-request ratio (bare / app)');
   for (const app of APPS) {
     console.log(
       `${app.padEnd(8)} ${median(rps.get(app)!).toFixed(0).padStart(12)}  ${median(throughput.get(app)!).toFixed(3).padStart(16)}  ${median(cpu.get(app)!).toFixed(3).padStart(10)}`,

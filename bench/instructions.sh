@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# Instructions per request of each benchmark app (bare, noop, floor, limited: see
+# bench/servers/http.js), counted by valgrind's callgrind: a measure machine noise does not
+# move, unlike wrk's throughput. Each app serves WARMUP pipelined requests, then the counters
+# are zeroed and COUNT more are counted. Slow (valgrind runs Node about 50 times slower): two
+# apps at a time, a few minutes per pair. Needs valgrind (apt-get install -y valgrind) and a
+# build (npm run build). Runs the `node` on the PATH.
+#
+#   bash bench/instructions.sh [COUNT=5000] [WARMUP=15000]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+count=${1:-5000}
+warmup=${2:-15000}
+command -v valgrind >/dev/null || { echo 'needs valgrind (apt-get install -y valgrind)' >&2; exit 2; }
+[ -f dist/index.js ] || npm run build >/dev/null
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+measure() {
+  local app=$1
+  valgrind --tool=callgrind --dump-instr=no --callgrind-out-file="$work/$app.%p" \
+    node bench/servers/http.js "$app" 0 >"$work/$app.out" 2>"$work/$app.err" &
+  local pid=$!
+  until grep -q ready "$work/$app.out" 2>/dev/null; do
+    kill -0 "$pid" 2>/dev/null || { cat "$work/$app.err" >&2; return 1; }
+    sleep 0.5
+  done
+  local port cookie
+  read -r _ port cookie <"$work/$app.out"
+  node bench/servers/pipeline.js "$port" "$cookie" "$warmup"
+  callgrind_control --zerocost "$pid" >/dev/null
+  node bench/servers/pipeline.js "$port" "$cookie" "$count"
+  callgrind_control --dump "$pid" >/dev/null
+  kill "$pid"
+  wait "$pid" 2>/dev/null || true
+  # The dump requested above is part 1; the one at exit has no part number.
+  local total
+  total=$(awk '/^(summary|totals):/ { print $2; exit }' "$work/$app".*.1)
+  echo "$app $((total / count))" >"$work/$app.result"
+}
+
+for pair in "bare noop" "floor limited"; do
+  for app in $pair; do measure "$app" & done
+  wait
+done
+bare=$(cut -d' ' -f2 "$work/bare.result")
+echo "Node $(node -v), instructions per request over $count requests after $warmup"
+for app in bare noop floor limited; do
+  n=$(cut -d' ' -f2 "$work/$app.result")
+  awk -v a="$app" -v n="$n" -v b="$bare" 'BEGIN { printf "%-8s %9d  %.3f of bare\n", a, n, b / n }'
+done
