@@ -33,7 +33,11 @@ export class VerifiedSecrets {
       const oldest = this.#entries.keys().next();
       if (!oldest.done) this.#entries.delete(oldest.value);
     }
-    this.#entries.set(id, { hash: storedHash, secret });
+    // A copy: the presented secret is a slice of the whole Cookie header, which must not be kept.
+    this.#entries.set(id, {
+      hash: storedHash,
+      secret: Buffer.from(secret, 'latin1').toString('latin1'),
+    });
     return true;
   }
 

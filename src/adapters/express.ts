@@ -90,7 +90,7 @@ export interface LoginOptions {
 
 /** Where a mode keeps the token between requests. */
 interface TokenCarrier {
-  /** `headers` is `req.headers`, read once by the caller: on Express every `req` property read is slow. */
+  /** `headers` is `req.headers`, read once by the caller (see `handle`). */
   read(req: Request, headers: Request['headers']): string | undefined;
   write(req: Request, res: Response, token: string, maxAge: number | null): Promise<void>;
   /** The session is over (logout, dead): remove every trace. */
@@ -388,8 +388,9 @@ export function sessionLimit<TUser>(
   }
 
   function handle(req: Request, res: Response, next: NextFunction): void {
-    // Express gives every request object a shape of its own, so each property read on `req`
-    // misses V8's caches and costs a lookup: this path reads as few as it can, once each.
+    // Express sets each request's prototype, after which V8 (as in Node 20) gives every request
+    // a shape of its own: each property read on `req` misses V8's caches and costs a lookup.
+    // This path reads as few as it can, once each.
     const headers = req.headers;
     const token = adapter.carrier.read(req, headers);
     const context = new SessionLimitContext(adapter, req, res, token);
