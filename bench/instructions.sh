@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Instructions per request of each benchmark app (bare, noop, floor, limited: see
-# bench/servers/http.js), counted by valgrind's callgrind: a measure machine noise does not
-# move, unlike wrk's throughput. Each app serves WARMUP pipelined requests, then the counters
-# are zeroed and COUNT more are counted. Slow (valgrind runs Node about 50 times slower): two
-# apps at a time, a few minutes per pair. Needs valgrind (apt-get install -y valgrind) and a
-# build (npm run build). Runs the `node` on the PATH.
+# bench/servers/http.js), counted by valgrind's callgrind: steadier than wrk's throughput on a
+# busy machine. Each app serves WARMUP pipelined requests, then the counters are zeroed and
+# COUNT more are counted on the main thread. Slow (valgrind runs Node about 50 times slower):
+# two apps at a time, a few minutes per pair. Needs valgrind (apt-get install -y valgrind) and
+# a build (npm run build). Runs the `node` on the PATH.
 #
 #   bash bench/instructions.sh [COUNT=5000] [WARMUP=15000]
 set -euo pipefail
@@ -18,7 +18,8 @@ trap 'rm -rf "$work"' EXIT
 
 measure() {
   local app=$1
-  valgrind --tool=callgrind --dump-instr=no --callgrind-out-file="$work/$app.%p" \
+  valgrind --tool=callgrind --dump-instr=no --separate-threads=yes \
+    --callgrind-out-file="$work/$app.%p" \
     node bench/servers/http.js "$app" 0 >"$work/$app.out" 2>"$work/$app.err" &
   local pid=$!
   until grep -q ready "$work/$app.out" 2>/dev/null; do
@@ -28,14 +29,15 @@ measure() {
   local port cookie
   read -r _ port cookie <"$work/$app.out"
   node bench/servers/pipeline.js "$port" "$cookie" "$warmup"
-  callgrind_control --zerocost "$pid" >/dev/null
+  callgrind_control -z "$pid" >/dev/null 2>&1
   node bench/servers/pipeline.js "$port" "$cookie" "$count"
-  callgrind_control --dump "$pid" >/dev/null
+  callgrind_control -d "$pid" >/dev/null 2>&1
   kill "$pid"
   wait "$pid" 2>/dev/null || true
-  # The dump requested above is part 1; the one at exit has no part number.
+  # The main thread (01) of the dump requested above (part 1). Other threads are V8's
+  # background compilers and GC helpers, whose work lands at times that vary from run to run.
   local total
-  total=$(awk '/^(summary|totals):/ { print $2; exit }' "$work/$app".*.1)
+  total=$(awk '/^(summary|totals):/ { print $2; exit }' "$work/$app".*.1-01)
   echo "$app $((total / count))" >"$work/$app.result"
 }
 
