@@ -33,9 +33,15 @@ describe('VerifiedSecrets', () => {
     expect(secrets.size).toBe(2);
     secrets.matches('s2', secret, hashSecret(secret));
     expect(secrets.size).toBe(2);
-    // A wrong secret is never remembered.
-    secrets.matches('s4', other, hashSecret(secret));
+    // s1, the oldest, was the one dropped: forgetting it changes nothing.
+    secrets.forget('s1');
     expect(secrets.size).toBe(2);
+  });
+
+  it('never remembers a wrong secret', () => {
+    const secrets = new VerifiedSecrets(2);
+    expect(secrets.matches('s1', other, hashSecret(secret))).toBe(false);
+    expect(secrets.size).toBe(0);
   });
 
   it('forgets a session that ended', () => {
