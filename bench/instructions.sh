@@ -42,8 +42,12 @@ measure() {
 }
 
 for pair in "bare noop" "floor limited"; do
-  for app in $pair; do measure "$app" & done
-  wait
+  pids=()
+  for app in $pair; do
+    measure "$app" &
+    pids+=($!)
+  done
+  for pid in "${pids[@]}"; do wait "$pid"; done # stops the script if a measurement failed
 done
 bare=$(cut -d' ' -f2 "$work/bare.result")
 echo "Node $(node -v), instructions per request over $count requests after $warmup"
