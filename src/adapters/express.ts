@@ -561,9 +561,9 @@ function cookieCarrier(cookie: CookieSettings): TokenCarrier {
       res.append('Set-Cookie', expireCookie(cookieNameFor(cookie, fallback), !fallback));
       return Promise.resolve();
     },
-    forget(req, res) {
-      return this.clear(req, res);
-    },
+    // An unknown token is left alone: it may be a cookie somebody else planted, and clearing by
+    // name would delete the real one too. The next login overwrites it.
+    forget: () => Promise.resolve(),
   };
 }
 

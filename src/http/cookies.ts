@@ -35,25 +35,56 @@ export function cookieNameFor(settings: CookieSettings, useFallback: boolean): s
 }
 
 /**
- * Reads one cookie from a Cookie header without parsing the rest (this runs on every request).
- * Returns undefined when absent. Values are not decoded: tokens are base64url.
+ * Reads one cookie from a Cookie header by its exact name, without parsing the rest (this runs
+ * on every request). The header is a list of `name=value` pairs split on `;`; a pair's name is
+ * compared whole, after trimming spaces and tabs, and the first pair with the name wins (as
+ * jshttp's `cookie` parser reads it). A name that only appears inside another cookie's value
+ * (`a=x __Host-sid=EVIL`, a "tossed" cookie) is never taken. Returns undefined when absent.
+ * Values are not decoded: tokens are base64url.
  */
 export function readCookie(header: string | undefined, name: string): string | undefined {
   if (!header) return undefined;
-  const key = `${name}=`;
-  let from = 0;
-  while (from < header.length) {
-    const at = header.indexOf(key, from);
-    if (at === -1) return undefined;
-    const boundary =
-      at === 0 || header.charCodeAt(at - 1) === 32 || header.charCodeAt(at - 1) === 59;
-    if (boundary) {
-      const end = header.indexOf(';', at);
-      return header.slice(at + key.length, end === -1 ? undefined : end).trim();
+  const length = header.length;
+  let at = header.indexOf(name);
+  while (at !== -1) {
+    const end = header.indexOf(';', at);
+    const pairEnd = end === -1 ? length : end;
+    if (startsPair(header, at)) {
+      const eq = skipBlanks(header, at + name.length);
+      if (eq < pairEnd && header.charCodeAt(eq) === 61 /* = */) {
+        return trimBlanks(header, eq + 1, pairEnd);
+      }
     }
-    from = at + key.length;
+    if (end === -1) return undefined;
+    at = header.indexOf(name, end + 1);
   }
   return undefined;
+}
+
+/** Whether only blanks stand between the pair's start (after a `;` or the header's start) and `at`. */
+function startsPair(header: string, at: number): boolean {
+  for (let i = at - 1; i >= 0; i--) {
+    const code = header.charCodeAt(i);
+    if (code === 59 /* ; */) return true;
+    if (code !== 32 && code !== 9) return false;
+  }
+  return true;
+}
+
+function skipBlanks(header: string, from: number): number {
+  let i = from;
+  while (i < header.length && (header.charCodeAt(i) === 32 || header.charCodeAt(i) === 9)) i++;
+  return i;
+}
+
+function trimBlanks(header: string, from: number, to: number): string {
+  let start = skipBlanks(header, from);
+  let end = to;
+  while (end > start && (header.charCodeAt(end - 1) === 32 || header.charCodeAt(end - 1) === 9)) {
+    end--;
+  }
+  if (start > end) start = end;
+  return header.slice(start, end);
 }
 
 /** A Set-Cookie value that stores `value` under `name` with the library's attributes. */

@@ -263,6 +263,28 @@ for (const [name, express] of [
       }
     });
 
+    it('reads the session cookie by exact name: a tossed cookie is neither taken nor cleared', async () => {
+      const url = await serve(makeApp(express, newLimiter()));
+      const https = { 'x-forwarded-proto': 'https' };
+      const b = new Browser(url);
+      await b.request('/api/login', { json: { username: 'bob' }, headers: https });
+      const real = b.cookies.get('__Host-sid')!;
+      const me = (cookie: string) =>
+        fetch(`${url}/api/me`, { headers: { cookie, accept: 'application/json', ...https } });
+      // A sibling subdomain planted `a=x __Host-sid=EVIL`; the browser sends it first.
+      const withReal = await me(`a=x __Host-sid=EVIL; __Host-sid=${real}`);
+      expect(withReal.status).toBe(200);
+      expect(withReal.headers.getSetCookie()).toEqual([]);
+      const tossedOnly = await me('a=x __Host-sid=EVIL');
+      expect(tossedOnly.status).toBe(401);
+      expect(await tossedOnly.json()).toEqual({ error: { code: 'UNAUTHENTICATED' } });
+      expect(tossedOnly.headers.getSetCookie()).toEqual([]);
+      // An unknown token is not cleared either: clearing by name would delete the real cookie.
+      const unknown = await me(`__Host-sid=${real.slice(0, -2)}AA`);
+      expect(unknown.status).toBe(401);
+      expect(unknown.headers.getSetCookie()).toEqual([]);
+    });
+
     it('lets a signed-out browser sign in again at once', async () => {
       const url = await serve(makeApp(express, newLimiter()));
       const a = new Browser(url);
