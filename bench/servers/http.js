@@ -39,7 +39,7 @@ if (kind === 'noop') {
   const limiter = createSessionLimiter({ pruneInterval: false });
   const opened = await limiter.open({ userId: 'bench', device: { userAgent: 'wrk' } });
   if (!opened.ok) throw new Error('could not open the benchmark session');
-  cookie = `sid=${opened.token}`;
+  cookie = `__Host-sid=${opened.token}`;
   app.use(sessionLimit(limiter));
 }
 

@@ -7,7 +7,6 @@ import {
   cookieNameFor,
   expireCookie,
   isCookieName,
-  isLoopbackHost,
   readCookie,
   serializeCookie,
 } from '../http/cookies.js';
@@ -50,8 +49,13 @@ export interface SessionLimitOptions<TUser = unknown> {
   mode?: 'cookie' | 'express-session' | 'bearer';
   /** Bearer mode: the `createJwtSessions(limiter, ...)` that issued the tokens. */
   jwt?: JwtSessions<TUser>;
-  /** Cookie mode: base name (default `'sid'`), lifetime (default: browser session), localhost fallback. */
-  cookie?: { name?: string; maxAge?: Duration; insecureLocalhost?: boolean };
+  /**
+   * Cookie mode: base name (default `'sid'`), lifetime (default: browser session), and `secure`:
+   * `false` opts in to a plain-http development cookie (named `<name>`, no `Secure` flag), for
+   * local development only; default `true` (`__Host-<name>`, `Secure`, which browsers and curl
+   * accept on http://localhost and 127.0.0.1 too).
+   */
+  cookie?: { name?: string; maxAge?: Duration; secure?: boolean };
   /** express-session mode: the key in `req.session` that holds the token. Default `'sessionLimitToken'`. */
   sessionKey?: string;
   /** The account id of a user passed to `login`. Default: `user.id` (a string or number). */
@@ -466,11 +470,10 @@ function defaultOnRevoked(
     if (isHtmlNavigation(req.method, req.get('accept'), req.get('sec-fetch-mode'))) {
       // The sentence travels in a short-lived cookie, not the URL, so nobody can craft a login
       // link that shows a message of their own.
-      const fallback = useFallback(req, cookie);
       res.append(
         'Set-Cookie',
-        serializeCookie(noticeCookieName(cookie, fallback), encodeURIComponent(dead.message), {
-          secure: !fallback,
+        serializeCookie(noticeCookieName(cookie), encodeURIComponent(dead.message), {
+          secure: cookie.secure,
           maxAge: 60,
         }),
       );
@@ -487,11 +490,10 @@ function defaultOnStoreError(_req: Request, res: Response): void {
 }
 
 function takeNotice(req: Request, res: Response, cookie: CookieSettings): string | null {
-  const fallback = useFallback(req, cookie);
-  const name = noticeCookieName(cookie, fallback);
+  const name = noticeCookieName(cookie);
   const raw = readCookie(req.get('cookie'), name);
   if (raw === undefined) return null;
-  res.append('Set-Cookie', expireCookie(name, !fallback));
+  res.append('Set-Cookie', expireCookie(name, cookie.secure));
   try {
     return decodeURIComponent(raw).slice(0, 500);
   } catch {
@@ -499,29 +501,8 @@ function takeNotice(req: Request, res: Response, cookie: CookieSettings): string
   }
 }
 
-function noticeCookieName(cookie: CookieSettings, fallback: boolean): string {
-  return `${cookieNameFor(cookie, fallback)}-notice`;
-}
-
-function useFallback(
-  req: Request,
-  cookie: CookieSettings,
-  headers: Request['headers'] = req.headers,
-): boolean {
-  if (!cookie.insecureLocalhost) return false;
-  const { host } = headers;
-  if (host !== undefined && !('x-forwarded-proto' in headers || 'x-forwarded-host' in headers)) {
-    // What req.secure and req.hostname answer when no proxy header is present, without their
-    // settings lookups: this runs on every request on the fallback.
-    return isLoopbackHost(hostnameOf(host)) && !(req.socket as { encrypted?: boolean }).encrypted;
-  }
-  return !req.secure && isLoopbackHost(req.hostname);
-}
-
-/** The host name of a Host header, as Express's req.hostname reads it (`[::1]:3000` → `[::1]`). */
-function hostnameOf(host: string): string {
-  const portFrom = host.indexOf(':', host.startsWith('[') ? host.indexOf(']') + 1 : 0);
-  return portFrom === -1 ? host : host.slice(0, portFrom);
+function noticeCookieName(cookie: CookieSettings): string {
+  return `${cookieNameFor(cookie)}-notice`;
 }
 
 /** Bearer tokens live with the client: nothing to write or clear here. */
@@ -536,29 +517,17 @@ const bearerCarrier: TokenCarrier = {
 };
 
 function cookieCarrier(cookie: CookieSettings): TokenCarrier {
-  const secureName = cookieNameFor(cookie, false);
+  const name = cookieNameFor(cookie);
   return {
-    read(req, headers) {
-      const header = headers.cookie;
-      if (header === undefined) return undefined;
-      const token = readCookie(header, secureName);
-      if (token !== undefined) return token;
-      // The unprefixed cookie counts only on the http-loopback fallback: elsewhere anyone who
-      // can set a cookie for the host (a subdomain, a plain-http page) could plant one.
-      const plain = readCookie(header, cookie.name);
-      return plain !== undefined && useFallback(req, cookie, headers) ? plain : undefined;
+    read(_req, headers) {
+      return readCookie(headers.cookie, name);
     },
-    write(req, res, token, maxAge) {
-      const fallback = useFallback(req, cookie);
-      res.append(
-        'Set-Cookie',
-        serializeCookie(cookieNameFor(cookie, fallback), token, { secure: !fallback, maxAge }),
-      );
+    write(_req, res, token, maxAge) {
+      res.append('Set-Cookie', serializeCookie(name, token, { secure: cookie.secure, maxAge }));
       return Promise.resolve();
     },
-    clear(req, res) {
-      const fallback = useFallback(req, cookie);
-      res.append('Set-Cookie', expireCookie(cookieNameFor(cookie, fallback), !fallback));
+    clear(_req, res) {
+      res.append('Set-Cookie', expireCookie(name, cookie.secure));
       return Promise.resolve();
     },
     // An unknown token is left alone: it may be a cookie somebody else planted, and clearing by
@@ -668,9 +637,26 @@ function checkOptions(limiter: unknown, options: SessionLimitOptions<never>): vo
   }
 }
 
+const COOKIE_KEYS = new Set(['name', 'maxAge', 'secure']);
+let warnedInsecure = false;
+
 function cookieSettings(cookie: SessionLimitOptions['cookie']): CookieSettings {
   if (cookie !== undefined && (typeof cookie !== 'object' || (cookie as unknown) === null)) {
     throw configError('cookie', "must be an object such as { name: 'sid' }");
+  }
+  for (const key of Object.keys(cookie ?? {})) {
+    if (key === 'insecureLocalhost') {
+      throw configError(
+        'cookie.insecureLocalhost',
+        'was removed: the cookie is always __Host- and Secure (browsers accept it on http://localhost); for a plain-http development cookie pass cookie: { secure: false }',
+      );
+    }
+    if (!COOKIE_KEYS.has(key)) {
+      throw configError(
+        `cookie.${key}`,
+        `is not a cookie option (known: ${[...COOKIE_KEYS].join(', ')})`,
+      );
+    }
   }
   const name = cookie?.name ?? 'sid';
   if (!isCookieName(name)) throw configError('cookie.name', 'must be 1-64 letters, digits, _ or -');
@@ -678,9 +664,13 @@ function cookieSettings(cookie: SessionLimitOptions['cookie']): CookieSettings {
     cookie?.maxAge === undefined
       ? null
       : parseDuration(cookie.maxAge, 'cookie.maxAge', false) / 1000;
-  const insecureLocalhost = cookie?.insecureLocalhost ?? true;
-  if (typeof insecureLocalhost !== 'boolean') {
-    throw configError('cookie.insecureLocalhost', 'must be true or false');
+  const secure = cookie?.secure ?? true;
+  if (typeof secure !== 'boolean') throw configError('cookie.secure', 'must be true or false');
+  if (!secure && !warnedInsecure) {
+    warnedInsecure = true;
+    console.warn(
+      `[session-limiter] cookie.secure is false: the session cookie '${name}' has no Secure flag and no __Host- prefix, so it travels over plain http and any subdomain can set it. Use this for local development only.`,
+    );
   }
-  return { name, maxAge, insecureLocalhost };
+  return { name, maxAge, secure };
 }

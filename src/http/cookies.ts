@@ -1,37 +1,29 @@
 /**
  * The session cookie: `__Host-<name>` (Secure, HttpOnly, SameSite=Lax, Path=/, no Domain), so
- * no subdomain and no plain-http page can set or read it. Browsers refuse `__Host-` cookies on
- * plain http, so on http://localhost (and 127.0.0.1, ::1, *.localhost) during development the
- * cookie is named `<name>` and has no Secure flag. Any other plain-http request still gets the
- * secure cookie: behind a TLS-terminating proxy, set Express's `trust proxy` so `req.secure`
- * is right.
+ * no subdomain and no plain-http page can set or read it. Browsers and curl accept Secure
+ * cookies on http://localhost and 127.0.0.1, so this is the cookie in development too. An app
+ * may opt in to a plain-http development cookie (`secure: false`): named `<name>`, no Secure
+ * flag; never chosen from a Host header, which a proxy may rewrite.
  */
 export interface CookieSettings {
   /** Base name; the secure cookie is `__Host-<name>`. Default `'sid'`. */
   name: string;
   /** Cookie lifetime in seconds, or null for a browser-session cookie (the default). */
   maxAge: number | null;
-  /** Use the unprefixed, non-Secure fallback on plain http to a loopback host. Default true. */
-  insecureLocalhost: boolean;
+  /** `__Host-` prefix and the Secure flag. Default true; false only by the app's explicit choice. */
+  secure: boolean;
 }
 
 const NAME_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
-const LOOPBACK_HOSTS = new Set(['localhost', '127.0.0.1', '::1', '[::1]']);
 
 /** Whether `name` is a safe cookie base name. */
 export function isCookieName(name: unknown): name is string {
   return typeof name === 'string' && NAME_PATTERN.test(name);
 }
 
-/** Whether a request to `hostname` over plain http may use the development fallback. */
-export function isLoopbackHost(hostname: string | undefined): boolean {
-  if (!hostname) return false;
-  return LOOPBACK_HOSTS.has(hostname) || hostname.endsWith('.localhost');
-}
-
-/** The cookie name for a request: `__Host-<name>` unless on the http-loopback fallback. */
-export function cookieNameFor(settings: CookieSettings, useFallback: boolean): string {
-  return useFallback ? settings.name : `__Host-${settings.name}`;
+/** The cookie's full name: `__Host-<name>`, or `<name>` for the opted-in plain-http cookie. */
+export function cookieNameFor(settings: CookieSettings): string {
+  return settings.secure ? `__Host-${settings.name}` : settings.name;
 }
 
 /**

@@ -121,12 +121,12 @@ describe('bad input', () => {
 
   it('treats malformed cookies as no session: 401 UNAUTHENTICATED', async () => {
     const cookies = [
-      'sid=garbage',
-      'sid=',
-      'sid=%E0%A4%A',
-      'sid=a.b.c.d',
-      `sid=${'x'.repeat(5000)}`,
-      'sid="quoted"; sid=again',
+      '__Host-sid=garbage',
+      '__Host-sid=',
+      '__Host-sid=%E0%A4%A',
+      '__Host-sid=a.b.c.d',
+      `__Host-sid=${'x'.repeat(5000)}`,
+      '__Host-sid="quoted"; __Host-sid=again',
       '=; ;;; sid',
     ];
     for (const cookie of cookies) {

@@ -54,7 +54,7 @@ describe('the page at /', () => {
   it('escapes the notice it shows', async () => {
     // Fetch drops Cookie headers; the test browser sends them.
     const b = new Browser(url);
-    b.cookies.set('sid-notice', encodeURIComponent('<img src=x onerror=alert(1)>'));
+    b.cookies.set('__Host-sid-notice', encodeURIComponent('<img src=x onerror=alert(1)>'));
     const html = await (await b.request('/', { headers: NAVIGATE })).text();
     expect(html).not.toContain('<img');
     expect(html).toContain('&lt;img src=x onerror=alert(1)&gt;');
