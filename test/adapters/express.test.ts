@@ -292,6 +292,54 @@ for (const [name, express] of [
       expect(unknown.headers.getSetCookie()).toEqual([]);
     });
 
+    it('refuses a cross-site unsafe request that carries the session with 403, before any route', async () => {
+      const url = await serve(
+        makeApp(express, newLimiter(), { trustedOrigins: ['https://admin.example.com'] }),
+      );
+      const b = new Browser(url);
+      await b.request('/api/login', { json: { username: 'bob' } });
+      for (const headers of [
+        { 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' },
+        { 'sec-fetch-site': 'same-site', origin: 'https://sub.example.com' },
+        { origin: 'http://localhost:1' },
+        { origin: 'null' },
+      ]) {
+        for (const path of ['/api/logout', '/api/sessions/revoke-others']) {
+          const refused = await b.json<{ error: { code: string } }>(path, {
+            method: 'POST',
+            headers,
+          });
+          expect(refused.status).toBe(403);
+          expect(refused.body.error.code).toBe('CROSS_ORIGIN_REQUEST');
+        }
+      }
+      expect((await b.json('/api/me')).status).toBe(200); // nothing was signed out
+      // Reads, trusted origins and requests without a session are untouched.
+      const crossSite = { 'sec-fetch-site': 'cross-site', origin: 'https://evil.example' };
+      expect((await b.json('/api/me', { headers: crossSite })).status).toBe(200);
+      expect(
+        (
+          await b.json('/api/sessions/revoke-others', {
+            method: 'POST',
+            headers: { 'sec-fetch-site': 'same-site', origin: 'https://admin.example.com' },
+          })
+        ).status,
+      ).toBe(200);
+      const stranger = new Browser(url);
+      expect(
+        (await stranger.json('/api/login', { json: { username: 'carol' }, headers: crossSite }))
+          .status,
+      ).toBe(200);
+      expect(
+        (
+          await b.json('/api/logout', {
+            method: 'POST',
+            headers: { 'sec-fetch-site': 'same-origin', origin: url },
+          })
+        ).body,
+      ).toEqual({ closed: true });
+    });
+
     it('lets a signed-out browser sign in again at once', async () => {
       const url = await serve(makeApp(express, newLimiter()));
       const a = new Browser(url);
