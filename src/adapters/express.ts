@@ -640,7 +640,7 @@ function checkOptions(limiter: unknown, options: SessionLimitOptions<never>): vo
   if (options.sessionKey !== undefined && !isCookieName(options.sessionKey)) {
     throw configError('sessionKey', 'must be a short word (letters, digits, _ and -)');
   }
-  if (options.loginPath !== undefined && !/^\/[^\s?#]*$/.test(options.loginPath)) {
+  if (options.loginPath !== undefined && !isSameOriginPath(options.loginPath)) {
     throw configError('loginPath', "must be a path on this site such as '/login'");
   }
   for (const key of [
@@ -658,6 +658,15 @@ function checkOptions(limiter: unknown, options: SessionLimitOptions<never>): vo
 
 const COOKIE_KEYS = new Set(['name', 'maxAge', 'secure']);
 let warnedInsecure = false;
+
+/**
+ * A path on this site: one leading `/` and no second one or backslash after it (browsers read
+ * `//host` and `/\\host` as another site), no spaces, control characters, query or fragment.
+ */
+function isSameOriginPath(path: unknown): boolean {
+  // Printable ASCII only, so no control character needs a range of its own.
+  return typeof path === 'string' && /^\/(?![/\\])[!-~]*$/.test(path) && !/[\\?#]/.test(path);
+}
 
 function cookieSettings(cookie: SessionLimitOptions['cookie']): CookieSettings {
   if (cookie !== undefined && (typeof cookie !== 'object' || (cookie as unknown) === null)) {

@@ -461,6 +461,11 @@ for (const [name, express] of [
         [{ cookie: { name: 'bad name' } }, 'cookie.name'],
         [{ cookie: { maxAge: 'forever' } }, 'cookie.maxAge'],
         [{ loginPath: 'http://evil.example' }, 'loginPath'],
+        [{ loginPath: '//evil.example' }, 'loginPath'],
+        [{ loginPath: '/\\evil.example' }, 'loginPath'],
+        [{ loginPath: '/a\\b' }, 'loginPath'],
+        [{ loginPath: '/login\u0000' }, 'loginPath'],
+        [{ trustedOrigins: ['evil.example'] }, 'trustedOrigins'],
         [{ onRevoked: 'nope' }, 'onRevoked'],
         [{ unknownOption: true }, 'unknownOption'],
       ];
@@ -468,6 +473,9 @@ for (const [name, express] of [
         expect(() => sessionLimit(limiter, options as SessionLimitOptions<User>)).toThrow(
           expect.objectContaining({ code: 'INVALID_CONFIG', field }),
         );
+      }
+      for (const loginPath of ['/', '/login', '/account/sign-in', '/a/b.html']) {
+        expect(() => sessionLimit(limiter, { loginPath })).not.toThrow();
       }
       expect(() => sessionLimit(null as unknown as SessionLimiter<User>)).toThrow(
         expect.objectContaining({ code: 'INVALID_CONFIG' }),
