@@ -79,6 +79,12 @@ const PRUNE_BATCH = 500;
 export class SessionLimiter<TUser = unknown> {
   /** The store this limiter uses. */
   readonly store: SessionStore;
+  /**
+   * Aborted when the limiter is disposed: long-lived work tied to it (an open event stream, a
+   * WebSocket) listens to it and ends.
+   */
+  readonly signal: AbortSignal;
+  readonly #disposal = new AbortController();
   readonly #policy: PolicySource<TUser>;
   readonly #staticPolicy: ResolvedPolicy | undefined;
   readonly #defaults: { idleTimeout: number; absoluteTimeout: number };
@@ -109,6 +115,7 @@ export class SessionLimiter<TUser = unknown> {
         );
       }
     }
+    this.signal = this.#disposal.signal;
     this.store = options.store ?? new MemoryStore();
     assertStore(this.store);
     this.#defaults = {
@@ -541,6 +548,7 @@ export class SessionLimiter<TUser = unknown> {
   async dispose(): Promise<void> {
     if (this.#disposed) return;
     this.#disposed = true;
+    this.#disposal.abort();
     clearInterval(this.#pruneTimer);
     this.#events.clear();
     this.#watchers.clear();
