@@ -43,7 +43,8 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
     accessTtl: '5m',
     refreshTtl: '30d',
   });
-  const { app, streams } = createApp({ limiter, jwt, accounts });
+  const shutdown = new AbortController();
+  const app = createApp({ limiter, jwt, accounts, shutdown: shutdown.signal });
   const server = createServer(app);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -57,7 +58,7 @@ export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
 
   let closing: Promise<void> | undefined;
   const close = async () => {
-    streams.endAll();
+    shutdown.abort();
     const closed = new Promise<void>((resolve) => server.close(() => resolve()));
     server.closeIdleConnections();
     const cut = setTimeout(() => server.closeAllConnections(), DRAIN_MS);

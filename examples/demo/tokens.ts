@@ -1,5 +1,5 @@
 import { Router, type Response } from 'express';
-import type { InvalidSession } from '../../src/index.js';
+import { describeSessionEnd, type InvalidSession } from '../../src/index.js';
 import {
   authenticateBearer,
   describeInvalidToken,
@@ -8,7 +8,6 @@ import {
 } from '../../src/jwt/index.js';
 import { jsonObject, route, sendError, stringField } from './http.js';
 import type { Accounts } from './passwords.js';
-import { revokedEvent } from './events.js';
 import { checkCredentials, sendLimitReached } from './sessions.js';
 import type { DemoUser } from './users.js';
 
@@ -23,7 +22,9 @@ function sendRefused(
 }
 
 function refreshRefusal(result: InvalidSession | InvalidToken) {
-  if (result.code !== 'INVALID_TOKEN') return revokedEvent(result);
+  if (result.code !== 'INVALID_TOKEN') {
+    return { code: result.code, reason: result.reason, message: describeSessionEnd(result) };
+  }
   return {
     code: result.code,
     reason: result.reason,

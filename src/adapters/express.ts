@@ -3,6 +3,7 @@ import { configError, type SessionLimiterError } from '../errors.js';
 import { type TokenCarrier, bearerCarrier, cookieCarrier } from '../http/carriers.js';
 import { type DeadSession, SessionLimitContext } from '../http/context.js';
 import type { HttpAnswer, HttpExchange } from '../http/exchange.js';
+import { type EventStreamOptions, checkEventStreamOptions } from '../http/events.js';
 import { type GateDecision, SessionGate } from '../http/gate.js';
 import { type GateOptions, gateSettings } from '../http/options.js';
 import type { SessionLimiter } from '../limiter.js';
@@ -153,6 +154,40 @@ export function sessionLimit<TUser>(
     const decision = gate.check(x);
     if (!(decision instanceof Promise)) return settle(x, decision, next);
     decision.then((d) => settle(x, d, next), next);
+  };
+}
+
+/**
+ * The live notice as an Express route: a Server-Sent Events stream that sends `event: revoked`
+ * with `{ code, reason, message, at, by }` the moment this request's session ends, in any
+ * process, then closes. Heartbeats every 15 s; nothing is left running when the client goes
+ * away or the limiter is disposed. Mount `sessionLimit` first; a request without a session is
+ * answered 401. The browser side is `watchSession` from `session-limiter/client`.
+ *
+ * @param options `heartbeatMs` (default 15,000), `signal` (ends open streams, for a shutdown)
+ * @example
+ * ```ts
+ * app.use(sessionLimit(limiter));
+ * app.get('/api/events', sessionEvents());
+ * ```
+ */
+export function sessionEvents(options: EventStreamOptions = {}): RequestHandler {
+  checkEventStreamOptions(options);
+  return (req, res) => {
+    const context = (req as Partial<Request>).sessionLimit;
+    if (!context) {
+      throw configError('sessionEvents', 'needs the sessionLimit middleware mounted before it');
+    }
+    const refusal = context.streamEvents(
+      {
+        start: (headers) => res.writeHead(200, headers).flushHeaders(),
+        write: (chunk) => res.write(chunk),
+        end: () => res.end(),
+        onClose: (listener) => res.once('close', listener),
+      },
+      options,
+    );
+    if (refusal) send(res, refusal);
   };
 }
 

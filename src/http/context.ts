@@ -3,7 +3,8 @@ import type { AccessTokenClaims } from '../jwt/tokens.js';
 import type { InvalidSession, OpenResult } from '../results.js';
 import type { JsonValue, SessionInfo } from '../session.js';
 import type { TokenCarrier } from './carriers.js';
-import type { HttpExchange } from './exchange.js';
+import { type EventSink, type EventStreamOptions, streamSessionEvents } from './events.js';
+import type { HttpAnswer, HttpExchange } from './exchange.js';
 import type { GateSettings } from './options.js';
 
 /**
@@ -186,6 +187,21 @@ export class SessionLimitContext {
   async revokeOthers(): Promise<SessionInfo[]> {
     const session = this.#requireSession();
     return this.#settings.limiter.revokeAll(session.userId, { except: session.id });
+  }
+
+  /**
+   * Serves this request as the session's event stream (what each adapter's events route calls):
+   * `event: revoked` the moment the session ends. Returns the answer to send instead when the
+   * request has no session, else null.
+   *
+   * @example
+   * ```ts
+   * const refusal = req.sessionLimit.streamEvents(sinkOver(res));
+   * if (refusal) res.status(refusal.status).json(refusal.json);
+   * ```
+   */
+  streamEvents(sink: EventSink, options?: EventStreamOptions): HttpAnswer | null {
+    return streamSessionEvents(this.#settings, this, sink, options);
   }
 
   /** The carrier, typed for this context's own exchange (the gate pairs them). */

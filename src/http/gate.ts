@@ -60,14 +60,14 @@ export class SessionGate<X extends HttpExchange> {
     hooks: {
       /** Puts the request's context where routes find it (`req.sessionLimit = context`). */
       attach: (exchange: X, context: SessionLimitContext) => void;
-      /** Requests where a dead session passes through as "no session" (default: a login POST). */
+      /** Requests where a dead session passes through as "no session" (default: a login POST, an event stream). */
       passThroughDead?: ((exchange: X) => boolean) | undefined;
     },
   ) {
     this.#settings = settings;
     this.#carrier = carrier;
     this.#attach = hooks.attach;
-    this.#passThroughDead = hooks.passThroughDead ?? isLoginPost;
+    this.#passThroughDead = hooks.passThroughDead ?? passesDeadByDefault;
     this.#noticeName = `${cookieNameFor(settings.cookie)}-notice`;
   }
 
@@ -214,9 +214,14 @@ export class SessionGate<X extends HttpExchange> {
   }
 }
 
-/** The default for `passThroughDead`: a POST whose path ends in `/login`. */
-function isLoginPost(x: HttpExchange): boolean {
-  return x.method === 'POST' && /\/login\/?$/.test(x.path);
+/**
+ * The default for `passThroughDead`: a POST whose path ends in `/login` (a signed-out browser
+ * signs in again at once), or an event-stream request (it reports the end in its own format: an
+ * EventSource cannot read a 401 body).
+ */
+function passesDeadByDefault(x: HttpExchange): boolean {
+  if (x.method === 'POST') return /\/login\/?$/.test(x.path);
+  return x.method === 'GET' && x.header('accept')?.includes('text/event-stream') === true;
 }
 
 /** A store outage is answered 503, never let through; anything else is the app's to handle. */

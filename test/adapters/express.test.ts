@@ -9,7 +9,11 @@ import {
   type SessionLimiter,
   type SessionStore,
 } from '../../src/index.js';
-import { sessionLimit, type SessionLimitOptions } from '../../src/adapters/express.js';
+import {
+  sessionEvents,
+  sessionLimit,
+  type SessionLimitOptions,
+} from '../../src/adapters/express.js';
 import { Browser, listen } from '../support/browser.js';
 import {
   describeAdapterConformance,
@@ -81,6 +85,7 @@ function makeApp(
   app.get('/login', (req, res) => {
     res.type('html').send(`<p role="alert">${req.sessionLimit.notice ?? ''}</p>`);
   });
+  app.get('/api/events', sessionEvents());
   app.get('/dashboard', (req, res) => {
     res.type('html').send(req.sessionLimit.session ? 'dashboard' : 'anonymous');
   });

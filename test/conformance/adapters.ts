@@ -13,6 +13,7 @@
 //   POST /api/logout -> {closed: await logout()}
 //   GET /login -> text/html `<p role="alert">${notice ?? ''}</p>`
 //   GET /dashboard -> text/html 'dashboard' | 'anonymous'
+//   GET /api/events -> the adapter's event-stream helper (the live notice)
 //   a SessionLimiterError SESSION_NOT_FOUND from a route -> 404 {error:{code}}; anything else 500
 import { afterEach, describe, expect, it } from 'vitest';
 import {
@@ -24,6 +25,7 @@ import {
 } from '../../src/index.js';
 import { createJwtSessions, type JwtSessions } from '../../src/jwt/index.js';
 import { Browser } from '../support/browser.js';
+import { openEvents } from '../support/events.js';
 
 /** The users every adapter's test app knows (the password check is the app's: here, none). */
 export interface SuiteUser {
@@ -356,6 +358,49 @@ export function describeAdapterConformance(harness: AdapterHarness): void {
       expect(out.body).toEqual({ closed: true });
     });
 
+    it('streams revoked to the signed-out device the moment another signs in, then closes', async () => {
+      const url = await serve();
+      const a = new Browser(url);
+      await a.request('/api/login', { json: { username: 'alice' } });
+      const stream = await openEvents(a);
+      try {
+        expect(stream.status).toBe(200);
+        expect(stream.headers['content-type']).toBe('text/event-stream; charset=utf-8');
+        const started = Date.now();
+        await new Browser(url, FIREFOX_WIN).request('/api/login', { json: { username: 'alice' } });
+        const event = await stream.next('revoked', 2000);
+        expect(Date.now() - started).toBeLessThan(2000);
+        expect(JSON.parse(event.data)).toMatchObject({
+          code: 'SESSION_REVOKED',
+          reason: 'evicted',
+          message: expect.stringContaining('(Firefox 133 on Windows)') as string,
+          by: { kind: 'desktop', label: 'Firefox 133 on Windows' },
+        });
+        await stream.ended(2000);
+      } finally {
+        stream.close();
+      }
+    });
+
+    it('tells a stream opened for an already dead session at once, and answers 401 without one', async () => {
+      const url = await serve();
+      const a = new Browser(url);
+      await a.request('/api/login', { json: { username: 'alice' } });
+      await new Browser(url).request('/api/login', { json: { username: 'alice' } });
+      const dead = await openEvents(a);
+      try {
+        expect(dead.status).toBe(200);
+        expect(JSON.parse((await dead.next('revoked', 2000)).data)).toMatchObject({
+          reason: 'evicted',
+        });
+      } finally {
+        dead.close();
+      }
+      const none = await openEvents(new Browser(url));
+      none.close();
+      expect(none.status).toBe(401);
+    });
+
     it('checks its options when the app starts, naming the field', async () => {
       const limiter = newLimiter();
       const bad: [Record<string, unknown>, string][] = [
@@ -451,6 +496,23 @@ export function describeAdapterConformance(harness: AdapterHarness): void {
       const out = await b.json('/api/logout', { method: 'POST', ...bearer(one) });
       expect(out.body).toEqual({ closed: true });
       expect((await b.json('/api/me', bearer(one))).status).toBe(401);
+    });
+
+    it('streams revoked to a bearer client that sends its token in the Authorization header', async () => {
+      const { url, jwt } = await bearerApp();
+      const token = await issue(jwt, 'alice');
+      const stream = await openEvents(new Browser(url), '/api/events', {
+        authorization: `Bearer ${token}`,
+      });
+      try {
+        expect(stream.status).toBe(200);
+        await issue(jwt, 'alice', FIREFOX_WIN);
+        expect(JSON.parse((await stream.next('revoked', 2000)).data)).toMatchObject({
+          reason: 'evicted',
+        });
+      } finally {
+        stream.close();
+      }
     });
 
     it('answers 503 when the store fails', async () => {

@@ -28,6 +28,8 @@ describe('GET /api/events', () => {
       code: 'SESSION_REVOKED',
       reason: 'evicted',
       message: expect.stringContaining('(Firefox 133 on Windows)') as string,
+      at: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) as string,
+      by: { kind: 'desktop', label: 'Firefox 133 on Windows' },
     });
     stream.close();
   });
