@@ -65,6 +65,33 @@ export function configError(field: string, problem: string): SessionLimiterError
   return new SessionLimiterError('INVALID_CONFIG', `${field} ${problem}`, { field });
 }
 
+/**
+ * Refuses an options object with a key nobody reads (a typo such as `idleTimout` would otherwise
+ * be ignored in silence): throws `INVALID_CONFIG` naming the first unknown key and listing the
+ * known ones. The one such check for every options object of the library.
+ *
+ * @param options the object as given
+ * @param knownKeys the keys it may have
+ * @param where what it configures, for the message: `'createSessionLimiter'`, `'RedisStore'`
+ * @param prefix put before the key in the error's field, for nested objects: `'cache.'`
+ */
+export function rejectUnknownKeys(
+  options: object,
+  knownKeys: Iterable<string>,
+  where: string,
+  prefix = '',
+): void {
+  const known = [...knownKeys];
+  for (const key of Object.keys(options)) {
+    if (!known.includes(key)) {
+      throw configError(
+        `${prefix}${key}`,
+        `is not an option of ${where} (known: ${known.join(', ')})`,
+      );
+    }
+  }
+}
+
 /** Shorthand for an `INVALID_ARGUMENT` error that names its argument. */
 export function argumentError(field: string, problem: string): SessionLimiterError {
   return new SessionLimiterError('INVALID_ARGUMENT', `${field} ${problem}`, { field });

@@ -5,6 +5,7 @@ import {
   argumentError,
   configError,
   describeValue,
+  rejectUnknownKeys,
   storeUnavailable,
 } from './errors.js';
 import {
@@ -107,14 +108,7 @@ export class SessionLimiter<TUser = unknown> {
     if (typeof options !== 'object' || (options as unknown) === null) {
       throw configError('options', 'must be an object');
     }
-    for (const key of Object.keys(options)) {
-      if (!OPTION_KEYS.has(key)) {
-        throw configError(
-          key,
-          `is not an option of createSessionLimiter (known: ${[...OPTION_KEYS].join(', ')})`,
-        );
-      }
-    }
+    rejectUnknownKeys(options, OPTION_KEYS, 'createSessionLimiter');
     this.signal = this.#disposal.signal;
     this.store = options.store ?? new MemoryStore();
     assertStore(this.store);

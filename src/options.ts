@@ -1,7 +1,7 @@
 // The limiter's options, and the checks its inputs pass before anything reaches a store.
 import type { Duration } from './duration.js';
 import { parseDuration } from './duration.js';
-import { argumentError, configError, describeValue } from './errors.js';
+import { argumentError, configError, describeValue, rejectUnknownKeys } from './errors.js';
 import type { PolicySource } from './policy.js';
 import { END_REASONS, type JsonValue } from './session.js';
 import type { SessionStore } from './store.js';
@@ -152,6 +152,7 @@ export function parseCacheOption(
       "must be false or an object such as { ttl: '5s', maxEntries: 10000 }",
     );
   }
+  if (option) rejectUnknownKeys(option, ['ttl', 'maxEntries'], 'cache', 'cache.');
   return {
     maxEntries: parseMaxEntries(option?.maxEntries, 'cache.maxEntries'),
     ttl: parseDuration(option?.ttl ?? '5s', 'cache.ttl', false),
@@ -166,6 +167,7 @@ export function parseSecretCacheOption(
   if (option !== undefined && (typeof option !== 'object' || (option as unknown) === null)) {
     throw configError('secretCache', 'must be false or an object such as { maxEntries: 10000 }');
   }
+  if (option) rejectUnknownKeys(option, ['maxEntries'], 'secretCache', 'secretCache.');
   return parseMaxEntries(option?.maxEntries, 'secretCache.maxEntries');
 }
 

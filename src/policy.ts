@@ -1,5 +1,5 @@
 import { type Duration, parseDuration } from './duration.js';
-import { configError, describeValue } from './errors.js';
+import { configError, describeValue, rejectUnknownKeys } from './errors.js';
 
 /**
  * What a login does when the account is at its limit.
@@ -84,14 +84,7 @@ export interface ResolvedPolicy {
   readonly absoluteTimeout: number;
 }
 
-const POLICY_KEYS = new Set([
-  'max',
-  'onLimit',
-  'evict',
-  'perDevice',
-  'idleTimeout',
-  'absoluteTimeout',
-]);
+const POLICY_KEYS = ['max', 'onLimit', 'evict', 'perDevice', 'idleTimeout', 'absoluteTimeout'];
 const LIMIT_ACTIONS: readonly LimitAction[] = ['evict', 'reject'];
 const EVICTION_ORDERS: readonly EvictionOrder[] = ['least-recently-active', 'oldest'];
 
@@ -111,14 +104,7 @@ export function resolvePolicy(
     throw configError(field, `must be an object such as { max: 1 } (got ${describeValue(policy)})`);
   }
   const input = policy as Record<string, unknown>;
-  for (const key of Object.keys(input)) {
-    if (!POLICY_KEYS.has(key)) {
-      throw configError(
-        `${field}.${key}`,
-        `is not a policy field (known: ${[...POLICY_KEYS].join(', ')})`,
-      );
-    }
-  }
+  rejectUnknownKeys(input, POLICY_KEYS, 'a policy', `${field}.`);
   return {
     max: input.max === undefined ? Infinity : parseLimit(input.max, `${field}.max`),
     onLimit: oneOf(input.onLimit, LIMIT_ACTIONS, 'evict', `${field}.onLimit`),

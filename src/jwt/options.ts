@@ -1,5 +1,5 @@
 import { type Duration, parseDuration } from '../duration.js';
-import { configError, describeValue } from '../errors.js';
+import { configError, describeValue, rejectUnknownKeys } from '../errors.js';
 import {
   ALGORITHMS_FOR,
   type AsymmetricKeyInput,
@@ -82,14 +82,7 @@ export function resolveJwtOptions(options: unknown): ResolvedJwtOptions {
     throw configError('options', 'must be an object such as { secret, issuer, audience }');
   }
   const given = options as Record<string, unknown>;
-  for (const key of Object.keys(given)) {
-    if (!OPTION_KEYS.has(key)) {
-      throw configError(
-        key,
-        `is not an option of createJwtSessions (known: ${[...OPTION_KEYS].join(', ')})`,
-      );
-    }
-  }
+  rejectUnknownKeys(given, OPTION_KEYS, 'createJwtSessions');
   const keys = readKeys(given);
   const now = given.now ?? Date.now;
   if (typeof now !== 'function') throw configError('now', 'must be a function');

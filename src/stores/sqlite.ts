@@ -1,7 +1,13 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type { DeviceInfo } from '../device.js';
 import { type Duration, parseDuration } from '../duration.js';
-import { SessionLimiterError, argumentError, configError, describeValue } from '../errors.js';
+import {
+  SessionLimiterError,
+  argumentError,
+  configError,
+  describeValue,
+  rejectUnknownKeys,
+} from '../errors.js';
 import type {
   JsonValue,
   SessionEnd,
@@ -373,14 +379,7 @@ export class SqliteStore implements SessionStore {
     if (typeof options !== 'object' || (options as unknown) === null) {
       throw configError('options', "must be an object such as { database: 'sessions.db' }");
     }
-    for (const key of Object.keys(options)) {
-      if (!OPTION_KEYS.has(key)) {
-        throw configError(
-          key,
-          `is not an option of SqliteStore (known: ${[...OPTION_KEYS].join(', ')})`,
-        );
-      }
-    }
+    rejectUnknownKeys(options, OPTION_KEYS, 'SqliteStore');
     this.#database = checkDatabase(options.database);
     this.#prefix = checkPrefix(options.tablePrefix);
     this.#notifyInterval = checkNotifyInterval(options.notifyInterval);

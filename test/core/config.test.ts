@@ -62,6 +62,8 @@ describe('limiter options and policies', () => {
       [{ secretCache: { maxEntries: 1.5 } }, 'secretCache.maxEntries'],
       [{ secretCache: 100 }, 'secretCache'],
       [{ unknown: 1 }, 'unknown'],
+      [{ cache: { tll: '5s' } }, 'cache.tll'],
+      [{ secretCache: { max: 5 } }, 'secretCache.max'],
     ];
     for (const [options, field] of cases) {
       expect(configError(options), JSON.stringify(options)).toMatchObject({

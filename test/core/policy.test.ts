@@ -77,7 +77,7 @@ describe('resolvePolicy', () => {
     expect(refusal({ max: 0 }, 'policy(user)')).toMatchObject({ field: 'policy(user).max' });
     expect(refusal({ extra: true })).toHaveProperty(
       'message',
-      '[session-limiter] policy.extra is not a policy field (known: max, onLimit, evict, perDevice, idleTimeout, absoluteTimeout)',
+      '[session-limiter] policy.extra is not an option of a policy (known: max, onLimit, evict, perDevice, idleTimeout, absoluteTimeout)',
     );
   });
 });

@@ -1,4 +1,4 @@
-import { argumentError, configError, describeValue } from '../../errors.js';
+import { argumentError, configError, describeValue, rejectUnknownKeys } from '../../errors.js';
 import type { SessionEnd, SessionRecord } from '../../session.js';
 import type {
   FoundRecord,
@@ -88,11 +88,7 @@ export class PostgresStore implements SessionStore {
     if (typeof options !== 'object' || (options as unknown) === null) {
       throw configError('options', 'must be an object such as { client: pool }');
     }
-    for (const key of Object.keys(options)) {
-      if (!OPTION_KEYS.has(key)) {
-        throw configError(key, `is not an option of PostgresStore (known: client, schema)`);
-      }
-    }
+    rejectUnknownKeys(options, OPTION_KEYS, 'PostgresStore');
     this.#driver = driverFor(options.client);
     this.schema = checkSchema(options.schema ?? 'session_limiter');
     this.#sql = statements(this.schema);

@@ -1,6 +1,11 @@
 import { randomInt } from 'node:crypto';
 import { type Duration, parseDuration } from '../../duration.js';
-import { SessionLimiterError, describeValue, storeUnavailable } from '../../errors.js';
+import {
+  SessionLimiterError,
+  describeValue,
+  rejectUnknownKeys,
+  storeUnavailable,
+} from '../../errors.js';
 import type { SessionEnd, SessionInfo, SessionRecord, TombstoneRecord } from '../../session.js';
 import type {
   FoundRecord,
@@ -162,14 +167,7 @@ export class RedisStore implements SessionStore {
     if (typeof options !== 'object' || (options as unknown) === null) {
       throw redisConfigError('options', 'must be an object such as { client }');
     }
-    for (const key of Object.keys(options)) {
-      if (!OPTION_KEYS.has(key)) {
-        throw redisConfigError(
-          key,
-          `is not an option of RedisStore (known: ${[...OPTION_KEYS].join(', ')})`,
-        );
-      }
-    }
+    rejectUnknownKeys(options, OPTION_KEYS, 'RedisStore');
     this.#driver = createDriver(options.client, options.subscriber);
     this.#keys = new Keys(checkPrefix(options.prefix));
     this.#timeout = parseDuration(options.timeout ?? DEFAULT_TIMEOUT, 'timeout', false);
