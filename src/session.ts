@@ -146,6 +146,20 @@ export function toSessionInfo(record: SessionRecord): SessionInfo {
   return info;
 }
 
+/**
+ * An ended session as a push channel carries it: without the app data of the session or of
+ * `by` (up to 16 KiB each), so messages stay small. The input is left as it is.
+ */
+export function noticeWithoutData(end: SessionEnd): SessionEnd {
+  const notice: SessionEnd = { ...end, session: infoWithoutData(end.session) };
+  if (end.by) notice.by = infoWithoutData(end.by);
+  return notice;
+}
+
+function infoWithoutData({ id, userId, createdAt, lastSeenAt, expiresAt, device }: SessionInfo) {
+  return { id, userId, createdAt, lastSeenAt, expiresAt, device };
+}
+
 /** When a session with these timeouts dies if it is not used again. */
 export function expiryOf(
   lastSeenAt: number,

@@ -8,12 +8,13 @@ import {
   describeValue,
   rejectUnknownKeys,
 } from '../errors.js';
-import type {
-  JsonValue,
-  SessionEnd,
-  SessionInfo,
-  SessionRecord,
-  TombstoneRecord,
+import {
+  type JsonValue,
+  type SessionEnd,
+  type SessionInfo,
+  type SessionRecord,
+  type TombstoneRecord,
+  noticeWithoutData,
 } from '../session.js';
 import type {
   FoundRecord,
@@ -328,7 +329,7 @@ class Queries {
       keep_until: end.keepUntil,
     });
     const now = Date.now();
-    this.#log.run(now, JSON.stringify(publishedNotice(end)));
+    this.#log.run(now, JSON.stringify(noticeWithoutData(end)));
     // Trimmed here too (an index seek), so the log stays a minute long even with no sweep.
     this.#pruneLog.run(now - LOG_RETENTION);
     return row;
@@ -632,16 +633,4 @@ function toTombstone(row: TombstoneRow): TombstoneRecord {
   };
   if (row.by_session !== null) tombstone.by = JSON.parse(row.by_session) as SessionInfo;
   return tombstone;
-}
-
-/** The notice as logged: app data left out, so log rows stay small. */
-function publishedNotice(end: SessionEnd): SessionEnd {
-  const notice: SessionEnd = { ...end, session: withoutData(end.session) };
-  if (end.by) notice.by = withoutData(end.by);
-  return notice;
-}
-
-function withoutData(info: SessionInfo): SessionInfo {
-  const { id, userId, createdAt, lastSeenAt, expiresAt, device } = info;
-  return { id, userId, createdAt, lastSeenAt, expiresAt, device };
 }

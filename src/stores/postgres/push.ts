@@ -1,4 +1,4 @@
-import type { SessionEnd, SessionInfo } from '../../session.js';
+import { type SessionEnd, noticeWithoutData } from '../../session.js';
 import type { PushHandlers } from '../../store.js';
 import type { Driver } from './drivers.js';
 
@@ -16,16 +16,8 @@ const RESYNC = '{"resync":true}';
  * (app data may be up to 16 KiB). Never too large, so a commit never fails because of it.
  */
 export function noticePayload(end: SessionEnd): string {
-  const notice: SessionEnd = { ...end, session: withoutData(end.session) };
-  if (end.by) notice.by = withoutData(end.by);
-  const payload = JSON.stringify(notice);
+  const payload = JSON.stringify(noticeWithoutData(end));
   return Buffer.byteLength(payload) <= MAX_PAYLOAD_BYTES ? payload : RESYNC;
-}
-
-function withoutData(info: SessionInfo): SessionInfo {
-  const copy = { ...info };
-  delete copy.data;
-  return copy;
 }
 
 /** A payload read back, or null for anything that is not a notice (such as RESYNC). */

@@ -6,7 +6,12 @@ import {
   rejectUnknownKeys,
   storeUnavailable,
 } from '../../errors.js';
-import type { SessionEnd, SessionInfo, SessionRecord, TombstoneRecord } from '../../session.js';
+import {
+  type SessionEnd,
+  type SessionRecord,
+  type TombstoneRecord,
+  noticeWithoutData,
+} from '../../session.js';
 import type {
   FoundRecord,
   PushHandlers,
@@ -442,7 +447,7 @@ export class RedisStore implements SessionStore {
       JSON.stringify(tombstone),
       String(end.keepUntil),
       String(tombstoneTtl(end)),
-      JSON.stringify(noticeOf(end)),
+      JSON.stringify(noticeWithoutData(end)),
     ];
   }
 
@@ -601,17 +606,6 @@ function toTombstone(json: string | undefined, tokenHash: string | undefined): T
     ...(JSON.parse(json ?? '') as Omit<TombstoneRecord, 'tokenHash'>),
     tokenHash: tokenHash ?? '',
   };
-}
-
-/** The published notice: app data left out, so messages stay small. */
-function noticeOf(end: SessionEnd): SessionEnd {
-  const notice: SessionEnd = { ...end, session: withoutData(end.session) };
-  if (end.by) notice.by = withoutData(end.by);
-  return notice;
-}
-
-function withoutData({ id, userId, createdAt, lastSeenAt, expiresAt, device }: SessionInfo) {
-  return { id, userId, createdAt, lastSeenAt, expiresAt, device };
 }
 
 /** A notice from the channel, or undefined for a message that is not one (never thrown). */
