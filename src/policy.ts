@@ -33,7 +33,10 @@ export type EvictionOrder = 'least-recently-active' | 'oldest';
  * ```
  */
 export interface Policy {
-  /** Live sessions allowed: a whole number >= 1, or `Infinity` (the default) for no limit. */
+  /**
+   * Live sessions allowed: a whole number >= 1, or `Infinity` for no limit. Default `Infinity`,
+   * or the sum of the `perDevice` caps when those are set.
+   */
   max?: number;
   /** `'evict'` (default): the new login signs out an older session. `'reject'`: it is refused. */
   onLimit?: LimitAction;
@@ -41,7 +44,10 @@ export interface Policy {
   evict?: EvictionOrder;
   /**
    * Caps per device kind, e.g. `{ mobile: 1, desktop: 2 }`. A new session evicts (or is rejected)
-   * within its own kind first. Kinds not listed are bounded only by `max`.
+   * within its own kind first. The kind is client-claimed: it is read from the User-Agent, which
+   * the client controls. So without `max`, the policy allows the sum of its caps in all (here 3),
+   * and kinds not listed share that total: changing the User-Agent never buys more sessions.
+   * With `max`, kinds not listed are bounded by `max`.
    */
   perDevice?: Readonly<Record<string, number>>;
   /** A session unused this long is dead and holds no slot. Defaults to the limiter's. */
@@ -64,7 +70,8 @@ export type PolicySource<TUser> = Policy | ((user: TUser) => Policy | Promise<Po
 
 /**
  * A policy with every default filled in and every duration in milliseconds (what a policy
- * becomes inside the limiter; `perDevice` keys are lower-cased).
+ * becomes inside the limiter; `perDevice` keys are lower-cased, and `max` of a `perDevice`
+ * policy that set none is the sum of its caps).
  *
  * @example
  * ```ts
@@ -105,11 +112,12 @@ export function resolvePolicy(
   }
   const input = policy as Record<string, unknown>;
   rejectUnknownKeys(input, POLICY_KEYS, 'a policy', `${field}.`);
+  const perDevice = parsePerDevice(input.perDevice, `${field}.perDevice`);
   return {
-    max: input.max === undefined ? Infinity : parseLimit(input.max, `${field}.max`),
+    max: input.max === undefined ? sumOfCaps(perDevice) : parseLimit(input.max, `${field}.max`),
     onLimit: oneOf(input.onLimit, LIMIT_ACTIONS, 'evict', `${field}.onLimit`),
     evict: oneOf(input.evict, EVICTION_ORDERS, 'least-recently-active', `${field}.evict`),
-    perDevice: parsePerDevice(input.perDevice, `${field}.perDevice`),
+    perDevice,
     idleTimeout:
       input.idleTimeout === undefined
         ? defaults.idleTimeout
@@ -143,6 +151,17 @@ function parsePerDevice(value: unknown, field: string): ReadonlyMap<string, numb
     caps.set(kind.toLowerCase(), parseLimit(cap, `${field}.${kind}`));
   }
   return caps;
+}
+
+/**
+ * The total a `perDevice` policy without `max` allows. The kind comes from the User-Agent, which
+ * the client controls: a kind not listed shares this total, so no header buys more sessions.
+ */
+function sumOfCaps(caps: ReadonlyMap<string, number>): number {
+  if (caps.size === 0) return Infinity;
+  let sum = 0;
+  for (const cap of caps.values()) sum += cap;
+  return sum;
 }
 
 function oneOf<T extends string>(

@@ -28,6 +28,8 @@ const FIREFOX_WIN =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0';
 const IPHONE =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
+const IPAD =
+  'Mozilla/5.0 (iPad; CPU OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
 const ANDROID =
   'Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Mobile Safari/537.36';
 
@@ -461,9 +463,19 @@ export function describeStoreConformance(
           reason: 'evicted',
         });
         expect((await l.validate(desktop)).ok).toBe(true);
-        // Kinds not listed are bounded only by max (here: none).
+        // A kind not listed shares the sum of the caps: the tablet makes room too.
         const tablet = await l.open({ userId: 'dave', device: { kind: 'tablet' } });
-        expect(tablet.ok && tablet.evicted).toEqual([]);
+        expect(tablet.ok && tablet.evicted.map((s) => s.device.kind)).toEqual(['desktop']);
+      });
+
+      it('perDevice: changing the User-Agent never buys more sessions than the sum of the caps', async () => {
+        const l = limiter({ policy: { perDevice: { mobile: 1, desktop: 1 } } });
+        const agents = ['curl/8', IPAD, 'x/1'];
+        for (let i = 0; i < 30; i++) {
+          clock += 1_000;
+          await l.open({ userId: 'dave', device: { userAgent: agents[i % agents.length] } });
+        }
+        expect(await l.list('dave')).toHaveLength(2);
       });
 
       it('perDevice with reject refuses only the full kind', async () => {

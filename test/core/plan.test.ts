@@ -115,6 +115,16 @@ describe('planOpen', () => {
     expect(ends(open([phone, old, tablet], caps, 'other'))).toEqual(['old:evicted']);
   });
 
+  it('perDevice without max: a kind not listed shares the sum of the caps', () => {
+    const phone = session('phone', 'mobile', 10, 10);
+    const desk = session('desk', 'desktop', 500, 500);
+    const caps: Policy = { perDevice: { mobile: 1, desktop: 1 } };
+    // Two live, the sum of the caps: a claimed tablet (or curl) makes room like any login.
+    expect(ends(open([phone, desk], caps, 'tablet'))).toEqual(['desk:evicted']);
+    expect(ends(open([phone], caps, 'other'))).toEqual([]);
+    expect(open([phone, desk], { ...caps, onLimit: 'reject' }, 'other').ok).toBe(false);
+  });
+
   it('perDevice with reject refuses a full kind and admits another', () => {
     const phone = session('phone', 'mobile');
     const caps: Policy = { perDevice: { mobile: 1 }, max: 3, onLimit: 'reject' };

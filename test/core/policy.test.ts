@@ -50,6 +50,12 @@ describe('resolvePolicy', () => {
     });
   });
 
+  it('bounds a perDevice policy without max by the sum of its caps', () => {
+    expect(resolvePolicy({ perDevice: { mobile: 1, desktop: 2 } }, DEFAULTS).max).toBe(3);
+    expect(resolvePolicy({ perDevice: { mobile: 1 }, max: 5 }, DEFAULTS).max).toBe(5);
+    expect(resolvePolicy({ perDevice: {} }, DEFAULTS).max).toBe(Infinity);
+  });
+
   it('refuses bad policies with INVALID_CONFIG naming the field', () => {
     const cases: [unknown, string][] = [
       [null, 'policy'],
