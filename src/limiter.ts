@@ -26,6 +26,7 @@ import {
   checkUserId,
   optionalFunction,
   parseCacheOption,
+  parseCount,
   parseSecretCacheOption,
 } from './options.js';
 import {
@@ -89,6 +90,7 @@ export class SessionLimiter<TUser = unknown> {
   readonly #policy: PolicySource<TUser>;
   readonly #staticPolicy: ResolvedPolicy | undefined;
   readonly #defaults: { idleTimeout: number; absoluteTimeout: number };
+  readonly #ceiling: number;
   readonly #touchInterval: number;
   readonly #tombstoneTtl: number;
   readonly #now: () => number;
@@ -116,6 +118,7 @@ export class SessionLimiter<TUser = unknown> {
       idleTimeout: parseDuration(options.idleTimeout ?? '30m', 'idleTimeout'),
       absoluteTimeout: parseDuration(options.absoluteTimeout ?? '12h', 'absoluteTimeout'),
     };
+    this.#ceiling = parseCount(options.maxSessionsPerUser, 'maxSessionsPerUser', 1_000);
     this.#touchInterval = parseDuration(options.touchInterval ?? '1m', 'touchInterval', false);
     this.#tombstoneTtl = parseDuration(options.tombstoneTtl ?? '7d', 'tombstoneTtl', false);
     this.#now = optionalFunction(options.now, 'now') ?? Date.now;
@@ -189,6 +192,7 @@ export class SessionLimiter<TUser = unknown> {
           policy,
           now,
           replace,
+          ceiling: this.#ceiling,
         });
         if (!plan.ok) {
           // A refusal still clears lapsed sessions, so dead ones never hold a slot.

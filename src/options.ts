@@ -28,6 +28,12 @@ export interface SessionLimiterOptions<TUser = unknown> {
   store?: SessionStore;
   /** A policy for everyone, or a function of the user. Default: `{ max: Infinity }`. */
   policy?: PolicySource<TUser>;
+  /**
+   * The hard ceiling of live sessions per user, whatever the policy says (`max: Infinity`
+   * included): past it, a login evicts the least recently active session (reason `'evicted'`),
+   * so a login storm cannot grow one account without bound. A whole number >= 1; default 1000.
+   */
+  maxSessionsPerUser?: number;
   /** Idle timeout for policies that set none. Default `'30m'`; `Infinity` for none. */
   idleTimeout?: Duration;
   /** Absolute timeout for policies that set none. Default `'12h'`; `Infinity` for none. */
@@ -66,6 +72,7 @@ export interface SessionLimiterOptions<TUser = unknown> {
 export const OPTION_KEYS = new Set([
   'store',
   'policy',
+  'maxSessionsPerUser',
   'idleTimeout',
   'absoluteTimeout',
   'touchInterval',
@@ -154,7 +161,7 @@ export function parseCacheOption(
   }
   if (option) rejectUnknownKeys(option, ['ttl', 'maxEntries'], 'cache', 'cache.');
   return {
-    maxEntries: parseMaxEntries(option?.maxEntries, 'cache.maxEntries'),
+    maxEntries: parseCount(option?.maxEntries, 'cache.maxEntries', 10_000),
     ttl: parseDuration(option?.ttl ?? '5s', 'cache.ttl', false),
   };
 }
@@ -168,13 +175,14 @@ export function parseSecretCacheOption(
     throw configError('secretCache', 'must be false or an object such as { maxEntries: 10000 }');
   }
   if (option) rejectUnknownKeys(option, ['maxEntries'], 'secretCache', 'secretCache.');
-  return parseMaxEntries(option?.maxEntries, 'secretCache.maxEntries');
+  return parseCount(option?.maxEntries, 'secretCache.maxEntries', 10_000);
 }
 
-function parseMaxEntries(value: unknown, field: string): number {
-  const maxEntries = value ?? 10_000;
-  if (typeof maxEntries !== 'number' || !Number.isInteger(maxEntries) || maxEntries < 1) {
-    throw configError(field, `must be a whole number >= 1 (got ${describeValue(maxEntries)})`);
+/** A count option: a whole number >= 1, `fallback` when not given. */
+export function parseCount(value: unknown, field: string, fallback: number): number {
+  const count = value === undefined ? fallback : value;
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 1) {
+    throw configError(field, `must be a whole number >= 1 (got ${describeValue(count)})`);
   }
-  return maxEntries;
+  return count;
 }

@@ -1,4 +1,4 @@
-import type { ResolvedPolicy } from './policy.js';
+import type { EvictionOrder, ResolvedPolicy } from './policy.js';
 import { END_REASONS, expiryReason, type SessionRecord } from './session.js';
 
 /** A session the new login will end, and why. */
@@ -18,7 +18,8 @@ export type OpenPlan =
  * Lapsed sessions never hold a slot. `replace` names a live session to sign out first (the
  * "choose a device" flow after a rejection). Then the per-kind cap, then `max`: at each, the
  * policy either evicts the sessions first in its order (own kind first when `perDevice` is set)
- * or refuses the login.
+ * or refuses the login. Last, the hard `ceiling` (the limiter's `maxSessionsPerUser`), whatever
+ * the policy: the least recently active sessions past it are evicted.
  */
 export function planOpen(input: {
   sessions: readonly SessionRecord[];
@@ -26,6 +27,7 @@ export function planOpen(input: {
   policy: ResolvedPolicy;
   now: number;
   replace?: string | undefined;
+  ceiling: number;
 }): OpenPlan {
   const { policy, kind } = input;
   const lapsed: PlannedEnd[] = [];
@@ -48,15 +50,14 @@ export function planOpen(input: {
   const sameKind = live.filter((s) => s.device.kind.toLowerCase() === kind.toLowerCase());
   const overKind = kindCap === undefined ? 0 : sameKind.length - kindCap + 1;
   const overTotal = live.length - policy.max + 1;
-  if (overKind <= 0 && overTotal <= 0) return { ok: true, end };
-  if (policy.onLimit === 'reject') {
+  if ((overKind > 0 || overTotal > 0) && policy.onLimit === 'reject') {
     const rejectedLive = replaced ? [...live, replaced] : live;
     return { ok: false, live: sortForDisplay(rejectedLive), lapsed };
   }
 
   const evicted = new Set<SessionRecord>();
   if (overKind > 0) {
-    for (const s of inEvictionOrder(sameKind, policy).slice(0, overKind)) evicted.add(s);
+    for (const s of inEvictionOrder(sameKind, policy.evict).slice(0, overKind)) evicted.add(s);
   }
   const stillOver = live.length - evicted.size - policy.max + 1;
   if (stillOver > 0) {
@@ -67,22 +68,30 @@ export function planOpen(input: {
         ? [
             ...inEvictionOrder(
               remaining.filter((s) => sameKind.includes(s)),
-              policy,
+              policy.evict,
             ),
             ...inEvictionOrder(
               remaining.filter((s) => !sameKind.includes(s)),
-              policy,
+              policy.evict,
             ),
           ]
-        : inEvictionOrder(remaining, policy);
+        : inEvictionOrder(remaining, policy.evict);
     for (const s of ordered.slice(0, stillOver)) evicted.add(s);
+  }
+  // The ceiling holds whatever the policy allows, so no account grows without bound.
+  const kept = live.filter((s) => !evicted.has(s));
+  const overCeiling = kept.length - input.ceiling + 1;
+  if (overCeiling > 0) {
+    for (const s of inEvictionOrder(kept, 'least-recently-active').slice(0, overCeiling)) {
+      evicted.add(s);
+    }
   }
   for (const record of evicted) end.push({ record, reason: END_REASONS.evicted });
   return { ok: true, end };
 }
 
-function inEvictionOrder(sessions: SessionRecord[], policy: ResolvedPolicy): SessionRecord[] {
-  const key = policy.evict === 'oldest' ? 'createdAt' : 'lastSeenAt';
+function inEvictionOrder(sessions: SessionRecord[], order: EvictionOrder): SessionRecord[] {
+  const key = order === 'oldest' ? 'createdAt' : 'lastSeenAt';
   return [...sessions].sort(
     (a, b) => a[key] - b[key] || a.createdAt - b.createdAt || (a.id < b.id ? -1 : 1),
   );

@@ -35,7 +35,9 @@ export type EvictionOrder = 'least-recently-active' | 'oldest';
 export interface Policy {
   /**
    * Live sessions allowed: a whole number >= 1, or `Infinity` for no limit. Default `Infinity`,
-   * or the sum of the `perDevice` caps when those are set.
+   * or the sum of the `perDevice` caps when those are set. Above any `max`, the limiter's
+   * `maxSessionsPerUser` (default 1000) is a hard ceiling: past it the least recently active
+   * session is evicted, even under `Infinity` or `onLimit: 'reject'`.
    */
   max?: number;
   /** `'evict'` (default): the new login signs out an older session. `'reject'`: it is refused. */

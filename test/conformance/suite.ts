@@ -349,6 +349,27 @@ export function describeStoreConformance(
         expect(await l.list('bob')).toHaveLength(5);
       });
 
+      it('maxSessionsPerUser: a hard ceiling even under max Infinity and reject, least recently active first', async () => {
+        const l = limiter({ policy: { onLimit: 'reject' }, maxSessionsPerUser: 5 });
+        const tokens: string[] = [];
+        for (let i = 0; i < 40; i++) {
+          clock += 1_000;
+          const result = await l.open({ userId: 'storm' });
+          expect(result.ok).toBe(true);
+          tokens.push(token(result));
+          if (i === 1) {
+            clock += 1_000;
+            expect((await l.validate(tokens[0]!)).ok).toBe(true); // the first is active again
+          }
+        }
+        expect(await l.list('storm')).toHaveLength(5);
+        expect(await l.validate(tokens[1]!)).toMatchObject({
+          code: 'SESSION_REVOKED',
+          reason: 'evicted',
+        });
+        for (const t of tokens.slice(-5)) expect((await l.validate(t)).ok).toBe(true);
+      });
+
       it('max 1, evict: the newest login wins and the old device learns who and when', async () => {
         const l = limiter({ policy: { max: 1 } });
         const a = token(await l.open({ userId: 'alice', device: { userAgent: CHROME_MAC } }));

@@ -39,8 +39,9 @@ function open(
   given: Policy,
   kind = 'desktop',
   replace?: string,
+  ceiling = 1_000,
 ): ReturnType<typeof planOpen> {
-  return planOpen({ sessions, kind, policy: policy(given), now: NOW, replace });
+  return planOpen({ sessions, kind, policy: policy(given), now: NOW, replace, ceiling });
 }
 
 describe('planOpen', () => {
@@ -123,6 +124,29 @@ describe('planOpen', () => {
     expect(ends(open([phone, desk], caps, 'tablet'))).toEqual(['desk:evicted']);
     expect(ends(open([phone], caps, 'other'))).toEqual([]);
     expect(open([phone, desk], { ...caps, onLimit: 'reject' }, 'other').ok).toBe(false);
+  });
+
+  it('the ceiling evicts the least recently active, whatever the policy says', () => {
+    const a = session('a', 'desktop', 500, 5);
+    const b = session('b', 'mobile', 100, 100);
+    const c = session('c', 'desktop', 50, 50);
+    const all = [a, b, c];
+    expect(ends(open(all, {}, 'desktop', undefined, 3))).toEqual(['b:evicted']);
+    expect(ends(open(all, { evict: 'oldest' }, 'desktop', undefined, 2))).toEqual([
+      'b:evicted',
+      'c:evicted',
+    ]);
+    expect(ends(open(all, { max: 10, onLimit: 'reject' }, 'desktop', undefined, 3))).toEqual([
+      'b:evicted',
+    ]);
+    // Under it, nothing changes; a policy refusal stays a refusal.
+    expect(ends(open(all, {}, 'desktop', undefined, 4))).toEqual([]);
+    expect(open(all, { max: 3, onLimit: 'reject' }, 'desktop', undefined, 3).ok).toBe(false);
+    // After the policy's own evictions, only what is still over goes.
+    expect(ends(open(all, { max: 3, evict: 'oldest' }, 'desktop', undefined, 2))).toEqual([
+      'a:evicted',
+      'b:evicted',
+    ]);
   });
 
   it('perDevice with reject refuses a full kind and admits another', () => {
