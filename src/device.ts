@@ -29,7 +29,7 @@ export interface DeviceInput {
   ip?: string | undefined;
   /** The app's own kind, overriding the one read from the User-Agent. */
   kind?: string | undefined;
-  /** The app's own label, overriding the one read from the User-Agent. */
+  /** The app's own label, overriding the one read from the User-Agent (same safe characters). */
   label?: string | undefined;
 }
 
@@ -44,7 +44,10 @@ export interface DeviceInput {
 export interface DeviceInfo {
   /** `'mobile' | 'tablet' | 'desktop' | 'other'`, or the app's own kind. */
   kind: DeviceKind | (string & {});
-  /** A label a person recognises, such as `Chrome 131 on macOS`. */
+  /**
+   * A label a person recognises, such as `Chrome 131 on macOS`: letters, digits, spaces and
+   * `. - _ ( ) /` only, at most 100 characters.
+   */
   label: string;
   /** The IP address the session was opened from, when known. */
   ip?: string;
@@ -57,15 +60,24 @@ const MAX_KIND = 32;
 const KIND_PATTERN = /^[a-z0-9][a-z0-9_-]*$/i;
 // eslint-disable-next-line no-control-regex
 const CONTROL_CHARACTERS = /[\u0000-\u001f\u007f]/g;
+// A label travels into messages, 401 bodies, the notice cookie, HTML lists and logs: it keeps
+// letters, digits, spaces and . - _ ( ) / only, so it can never carry markup.
+const UNSAFE_IN_LABEL = /[^\p{L}\p{Nd} ._()/-]+/gu;
+const UNKNOWN_DEVICE = 'Unknown device';
 
 const BROWSER_NAMES: Record<string, string> = {
   'Microsoft Edge': 'Edge',
   'Samsung Internet for Android': 'Samsung Internet',
 };
+// Bowser names an unknown client after its first product token, as sent: only these are real.
+const KNOWN_BROWSERS: ReadonlySet<string> = new Set(Object.values(Bowser.BROWSER_MAP));
 const KINDS: ReadonlySet<string> = new Set(['mobile', 'tablet', 'desktop']);
 
 /**
- * Reads a device's kind and label from what the app knows about it.
+ * Reads a device's kind and label from what the app knows about it. The label, read from the
+ * User-Agent or given by the app, keeps only letters, digits, spaces and `. - _ ( ) /`, at most
+ * 100 characters; a browser it does not know reads `Unknown browser on Linux` (or the system).
+ * The kind is what the client claims: it comes from the User-Agent, which the client controls.
  *
  * @example
  * ```ts
@@ -75,10 +87,10 @@ const KINDS: ReadonlySet<string> = new Set(['mobile', 'tablet', 'desktop']);
  */
 export function describeDevice(input: DeviceInput = {}): DeviceInfo {
   const userAgent = cleanText(input.userAgent, MAX_USER_AGENT);
-  const parsed = userAgent ? parseUserAgent(userAgent) : { kind: 'other', label: 'Unknown device' };
+  const parsed = userAgent ? parseUserAgent(userAgent) : { kind: 'other', label: '' };
   const info: DeviceInfo = {
     kind: normaliseKind(input.kind) ?? parsed.kind,
-    label: cleanText(input.label, MAX_LABEL) || parsed.label,
+    label: safeLabel(input.label) || safeLabel(parsed.label) || UNKNOWN_DEVICE,
   };
   const ip = typeof input.ip === 'string' ? input.ip.trim() : '';
   if (ip && isIP(ip)) info.ip = ip;
@@ -90,17 +102,17 @@ function parseUserAgent(userAgent: string): { kind: string; label: string } {
   const platform = result.platform.type ?? '';
   const kind = KINDS.has(platform) ? platform : 'other';
   const rawBrowser = result.browser.name ?? '';
-  const browser = BROWSER_NAMES[rawBrowser] ?? rawBrowser;
-  const major = result.browser.version?.split('.')[0] ?? '';
   const os = result.os.name ?? '';
-  if (browser) {
+  if (KNOWN_BROWSERS.has(rawBrowser)) {
+    const browser = BROWSER_NAMES[rawBrowser] ?? rawBrowser;
+    const major = /^\d+/.exec(result.browser.version ?? '')?.[0];
     const named = major ? `${browser} ${major}` : browser;
-    return { kind, label: truncate(os ? `${named} on ${os}` : named) };
+    return { kind, label: os ? `${named} on ${os}` : named };
   }
+  if (os) return { kind, label: `Unknown browser on ${os}` };
   // Not a browser (curl, an HTTP library, an app): its first product token reads well enough.
   const product = /^([\w.-]+)\/([\w.-]+)/.exec(userAgent);
-  const label = product ? `${product[1]} ${product[2]}` : os ? `Device on ${os}` : 'Unknown device';
-  return { kind, label: truncate(label) };
+  return { kind, label: product ? `${product[1]} ${product[2]}` : UNKNOWN_DEVICE };
 }
 
 function normaliseKind(kind: unknown): string | undefined {
@@ -119,6 +131,12 @@ function cleanText(value: unknown, max: number): string {
     .slice(0, max);
 }
 
-function truncate(label: string): string {
-  return label.length > MAX_LABEL ? `${label.slice(0, MAX_LABEL - 1)}…` : label;
+/** The label's safe characters (others become a space), at most MAX_LABEL; '' if none is left. */
+function safeLabel(value: unknown): string {
+  const text = cleanText(value, MAX_LABEL * 4)
+    .replace(UNSAFE_IN_LABEL, ' ')
+    .replace(/ {2,}/g, ' ')
+    .trim();
+  // A cut may halve a surrogate pair: drop the half.
+  return text.slice(0, MAX_LABEL).replace(UNSAFE_IN_LABEL, '').trim();
 }

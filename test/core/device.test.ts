@@ -1,6 +1,10 @@
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { describeDevice } from '../../src/index.js';
+
+/** Every label is made of these only: letters, digits, spaces, `.`, `-`, `_`, `(`, `)`, `/`. */
+const SAFE_LABEL = /^[\p{L}\p{Nd} ._()/-]{1,100}$/u;
 
 interface Case {
   ua: string;
@@ -34,6 +38,63 @@ describe('device labels from real User-Agents', () => {
     expect(describeDevice({ userAgent: 'curl/8.5.0' }).label).toBe('curl 8.5.0');
     expect(describeDevice({ userAgent: '' }).label).toBe('Unknown device');
     expect(describeDevice().label).toBe('Unknown device');
+  });
+
+  it('never copies markup from the User-Agent into the label', () => {
+    const hostile = describeDevice({ userAgent: '<img src=x onerror=alert(1)>/1 (x' });
+    expect(hostile.label).toMatch(SAFE_LABEL);
+    expect(hostile.label).toBe('Unknown device');
+  });
+
+  it('names a browser it does not know by its system only', () => {
+    expect(describeDevice({ userAgent: 'Mozilla/5.0 (X11; Linux x86_64) Weird/1.0' }).label).toBe(
+      'Unknown browser on Linux',
+    );
+    expect(
+      describeDevice({ userAgent: 'Mozilla/5.0 (Windows NT 10.0; Win64; x64) <b>/1.0' }).label,
+    ).toBe('Unknown browser on Windows');
+  });
+
+  it("keeps only safe characters of the app's own label", () => {
+    expect(describeDevice({ label: '<b onclick="x()">Front desk</b> “é” 🖥' }).label).toBe(
+      'b onclick x() Front desk /b é',
+    );
+    expect(describeDevice({ label: '<>&"' }).label).toBe('Unknown device');
+  });
+
+  it('gives labels of safe characters only, whatever the input (property)', () => {
+    const piece = fc.oneof(
+      fc.constantFrom(
+        'Mozilla/5.0 ',
+        '(X11; Linux x86_64) ',
+        '(iPhone; CPU iPhone OS 17_5 like Mac OS X) ',
+        'AppleWebKit/537.36 (KHTML, like Gecko) ',
+        'Chrome/131.0.0.0 ',
+        'Firefox/',
+        'Safari/604.1',
+        'curl/8',
+        '<script>alert(1)</script>',
+        '<img src=x onerror=alert(1)>',
+        '"\'&;=',
+        '/',
+        ' (',
+        ')',
+        '\u0000\u001b[31m',
+        '\u202e',
+        '\uD83D',
+      ),
+      fc.string({ unit: 'binary', maxLength: 12 }),
+    );
+    const text = fc.oneof(
+      fc.array(piece, { maxLength: 12 }).map((parts) => parts.join('')),
+      fc.string({ unit: 'binary', maxLength: 300 }),
+    );
+    fc.assert(
+      fc.property(text, fc.option(text, { nil: undefined }), (userAgent, label) => {
+        expect(describeDevice({ userAgent, label }).label).toMatch(SAFE_LABEL);
+      }),
+      { numRuns: 3_000 },
+    );
   });
 
   it("takes the app's own kind and label, and keeps only real IPs", () => {
