@@ -7,10 +7,11 @@ const RECENT_LIMIT = 10_000;
  * A per-process cache of session lookups, used only while the store's push channel is up: every
  * ended session anywhere invalidates its entry here within the push delay.
  *
- * A read that started before an invalidation must not put the old answer back (a revoked
- * session "resurrected" by a slow read). Every invalidation takes a sequence number; a fill
- * carries the number current when its read began and is dropped if its id was invalidated
- * since, or if that is too long ago to know.
+ * A store call that started before an invalidation must not put the old answer back (a revoked
+ * session "resurrected" by a slow read or a slow last-seen write). Every invalidation takes a
+ * sequence number; a fill or update carries the number current when its store call began and
+ * is dropped if its id was invalidated since, or if that is too long ago to know. And session
+ * ids are never reused, so nothing replaces a cached tombstone with a live record.
  */
 export class LookupCache {
   readonly #entries = new Map<string, { found: FoundRecord; expires: number }>();
@@ -55,16 +56,14 @@ export class LookupCache {
     return entry.found;
   }
 
-  /** Call before reading the store; pass the result to `fill`. */
+  /** Call before every store call whose answer goes into the cache; pass it to `fill`/`update`. */
   mark(): number {
     return this.#sequence;
   }
 
   /** Caches a store answer unless the id was invalidated after the read began. */
   fill(id: string, found: FoundRecord, mark: number): void {
-    if (!this.#enabled || mark < this.#floor) return;
-    const invalidatedAt = this.#recent.get(id);
-    if (invalidatedAt !== undefined && invalidatedAt > mark) return;
+    if (!this.#enabled || !this.#admits(id, found, mark)) return;
     this.#entries.delete(id);
     this.#entries.set(id, { found, expires: this.#now() + this.#ttl });
     if (this.#entries.size > this.#maxEntries) {
@@ -74,9 +73,14 @@ export class LookupCache {
     }
   }
 
-  /** Replaces a cached entry after this process itself changed it (a last-seen write). */
-  update(id: string, found: FoundRecord): void {
-    if (this.#entries.has(id)) this.#entries.set(id, { found, expires: this.#now() + this.#ttl });
+  /**
+   * Replaces a cached entry after this process itself changed it (a last-seen write), unless the
+   * id was invalidated after the write began.
+   */
+  update(id: string, found: FoundRecord, mark: number): void {
+    if (this.#entries.has(id) && this.#admits(id, found, mark)) {
+      this.#entries.set(id, { found, expires: this.#now() + this.#ttl });
+    }
   }
 
   /** The session changed or ended somewhere: drop it, and refuse fills that started earlier. */
@@ -92,6 +96,14 @@ export class LookupCache {
         this.#floor = oldest.value[1];
       }
     }
+  }
+
+  /** Whether an answer from a store call that began at `mark` may go into the cache. */
+  #admits(id: string, found: FoundRecord, mark: number): boolean {
+    if (mark < this.#floor) return false;
+    const invalidatedAt = this.#recent.get(id);
+    if (invalidatedAt !== undefined && invalidatedAt > mark) return false;
+    return found.kind === 'tombstone' || this.#entries.get(id)?.found.kind !== 'tombstone';
   }
 
   clear(): void {

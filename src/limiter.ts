@@ -324,6 +324,7 @@ export class SessionLimiter<TUser = unknown> {
     checkUserId(userId, 'userId');
     if (!isSessionId(sessionId) || !Number.isInteger(generation)) return UNKNOWN;
     return this.#userLocks.run(userId, async () => {
+      const mark = this.#cache?.mark() ?? 0;
       type Step =
         | { kind: 'rotated'; record: SessionRecord }
         | { kind: 'missing' }
@@ -349,7 +350,7 @@ export class SessionLimiter<TUser = unknown> {
       });
       switch (step.kind) {
         case 'rotated':
-          this.#cache?.update(sessionId, { kind: 'session', record: step.record });
+          this.#cache?.update(sessionId, { kind: 'session', record: step.record }, mark);
           return {
             ok: true,
             session: toSessionInfo(step.record),
@@ -729,9 +730,10 @@ export class SessionLimiter<TUser = unknown> {
 
   async #touch(id: string, record: SessionRecord, now: number): Promise<ValidateResult> {
     const expiresAt = expiryOf(now, record.idleTimeout, record.absoluteExpiresAt);
+    const mark = this.#cache?.mark() ?? 0;
     await this.#store('touch', () => this.store.touch(id, now, expiresAt));
     const touched = { ...record, lastSeenAt: now, expiresAt };
-    this.#cache?.update(id, { kind: 'session', record: touched });
+    this.#cache?.update(id, { kind: 'session', record: touched }, mark);
     return { ok: true, session: toSessionInfo(touched) };
   }
 

@@ -58,13 +58,16 @@ export async function waitFor(condition: () => boolean, ms: number, what: string
 
 /**
  * A real store with a window onto it: counts lookups, reports push status, and can hold one
- * lookup after the store answered (to stage a slow read racing a revoke).
+ * lookup after the store answered (to stage a slow read racing a revoke), or one last-seen write
+ * before it reaches the store (a slow write racing a revoke).
  */
 export class InstrumentedStore implements SessionStore {
   finds = 0;
   heldReads = 0;
+  heldTouches = 0;
   pushUp = false;
   #hold: Promise<void> | undefined;
+  #holdTouch: Promise<void> | undefined;
   readonly #inner: SessionStore;
   readonly cacheLookups: boolean;
 
@@ -92,6 +95,12 @@ export class InstrumentedStore implements SessionStore {
     return release;
   }
 
+  holdNextTouch(): () => void {
+    let release!: () => void;
+    this.#holdTouch = new Promise((resolve) => (release = resolve));
+    return release;
+  }
+
   async find(id: string): Promise<FoundRecord | null> {
     this.finds++;
     const found = await this.#inner.find(id);
@@ -113,7 +122,13 @@ export class InstrumentedStore implements SessionStore {
   endSession(end: SessionEnd) {
     return this.#inner.endSession(end);
   }
-  touch(id: string, lastSeenAt: number, expiresAt: number | null) {
+  async touch(id: string, lastSeenAt: number, expiresAt: number | null) {
+    const hold = this.#holdTouch;
+    if (hold) {
+      this.#holdTouch = undefined;
+      this.heldTouches++;
+      await hold;
+    }
     return this.#inner.touch(id, lastSeenAt, expiresAt);
   }
   lapsed(now: number, limit: number) {
@@ -871,6 +886,35 @@ export function describeStoreConformance(
               reason: 'revoked',
             });
           });
+      });
+
+    if (capabilities.cache)
+      describe('push channel and a slow last-seen write', () => {
+        it('a touch that ends after a revoke was cached cannot bring the session back', async () => {
+          if (!handle.sibling) throw new Error('a cache store must offer sibling()');
+          const here = limiter();
+          const there = new InstrumentedStore(await handle.sibling());
+          const remote = limiter({}, there);
+          await waitFor(() => there.pushUp, 2_000, 'the push channel to come up');
+          const a = await here.open({ userId: 'u' });
+          if (!a.ok) throw new Error('setup');
+          const ended: string[] = [];
+          remote.watch(a.session.id, (e) => ended.push(e.reason));
+          expect((await remote.validate(a.token)).ok).toBe(true);
+
+          clock += 2 * MINUTE; // a last-seen write is due
+          const release = there.holdNextTouch();
+          const slow = remote.validate(a.token);
+          await waitFor(() => there.heldTouches > 0, 1_000, 'the write to be held');
+          await here.revoke('u', a.session.id);
+          await waitFor(() => ended.length > 0, 1_000, 'the revoke to reach the other process');
+          const revoked = { code: 'SESSION_REVOKED', reason: 'revoked' };
+          expect(await remote.validate(a.token)).toMatchObject(revoked); // caches the tombstone
+          release();
+          await slow;
+          expect(await remote.validate(a.token)).toMatchObject(revoked);
+          expect(remote.validateNow(a.token)).toMatchObject(revoked);
+        });
       });
 
     describe('concurrency', () => {

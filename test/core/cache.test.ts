@@ -7,6 +7,22 @@ const found = (id: string): FoundRecord => ({
   record: { id, userId: 'u', tokenHash: 'h', reason: 'revoked', at: 0, keepUntil: 1 },
 });
 
+const live = (id: string, lastSeenAt = 1): FoundRecord => ({
+  kind: 'session',
+  record: {
+    id,
+    userId: 'u',
+    tokenHash: 'h',
+    createdAt: 1,
+    lastSeenAt,
+    idleTimeout: null,
+    absoluteExpiresAt: null,
+    expiresAt: null,
+    generation: 0,
+    device: { kind: 'other', label: 'Test' },
+  },
+});
+
 function cache(now = () => 0, maxEntries = 100) {
   const c = new LookupCache({ maxEntries, ttl: 1_000, now });
   c.setEnabled(true);
@@ -49,6 +65,26 @@ describe('LookupCache', () => {
     for (let i = 0; i < 10_001; i++) c.invalidate(`x${i}`);
     c.fill('a', found('a'), mark);
     expect(c.get('a')).toBeUndefined();
+  });
+
+  it('refuses an update after an invalidation since its mark', () => {
+    const c = cache();
+    c.fill('a', live('a'), c.mark());
+    const mark = c.mark();
+    c.invalidate('a');
+    c.fill('a', live('a'), c.mark());
+    c.update('a', live('a', 2), mark);
+    expect(c.get('a')).toEqual(live('a'));
+    c.update('a', live('a', 3), c.mark());
+    expect(c.get('a')).toEqual(live('a', 3));
+  });
+
+  it('never replaces a tombstone with a live record', () => {
+    const c = cache();
+    c.fill('a', found('a'), c.mark());
+    c.update('a', live('a'), c.mark());
+    c.fill('a', live('a'), c.mark());
+    expect(c.get('a')).toEqual(found('a'));
   });
 
   it('expires entries after its ttl and stays within maxEntries', () => {
