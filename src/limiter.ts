@@ -678,8 +678,13 @@ export class SessionLimiter<TUser = unknown> {
   /** The answer when it needs no store call; null when a live session needs a write or fresh read. */
   #judgeNow(secret: string | null, found: FoundRecord | null): ValidateResult | null {
     if (!found) return UNKNOWN;
+    if (found.kind === 'tombstone') {
+      // A dead session's secret is checked, never remembered (nor kept by a read that raced its end).
+      this.#secrets?.forget(found.record.id);
+      if (secret !== null && !secretMatches(secret, found.record.tokenHash)) return UNKNOWN;
+      return invalidSessionOf(found.record);
+    }
     if (secret !== null && !this.#secretMatches(found.record, secret)) return UNKNOWN;
-    if (found.kind === 'tombstone') return invalidSessionOf(found.record);
     const record = found.record;
     const now = this.#now();
     // Expiry and last-seen writes go through the store (and its fresh copy).

@@ -62,7 +62,8 @@ export interface SessionLimiterOptions<TUser = unknown> {
   /**
    * Secrets this process has already checked against their stored hash, kept in its memory
    * (never in a store) so a session's next request compares strings instead of hashing again.
-   * The oldest is dropped past `maxEntries`; a session's secret is dropped when it ends here.
+   * The oldest is dropped past `maxEntries`; a session's secret is dropped when it ends, and a
+   * request with the token of an ended session never puts it back.
    * Default `{ maxEntries: 10000 }`; `false` hashes the secret on every request.
    */
   secretCache?: { maxEntries?: number } | false;

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { createSessionLimiter } from '../../src/index.js';
 import { hashSecret } from '../../src/token.js';
 import { VerifiedSecrets } from '../../src/verified.js';
 
@@ -50,5 +51,44 @@ describe('VerifiedSecrets', () => {
     secrets.forget('s1');
     expect(secrets.size).toBe(0);
     expect(secrets.matches('s1', secret, hashSecret(secret))).toBe(true);
+  });
+});
+
+describe('the limiter and its verified secrets', () => {
+  /** The limiter's VerifiedSecrets, caught on its first use. */
+  function watchSecrets(): () => VerifiedSecrets {
+    const matches = vi.spyOn(VerifiedSecrets.prototype, 'matches');
+    return () => {
+      const instance: unknown = matches.mock.contexts[0];
+      if (!(instance instanceof VerifiedSecrets)) throw new Error('the limiter checked no secret');
+      return instance;
+    };
+  }
+
+  afterEach(() => vi.restoreAllMocks());
+
+  it('never puts the secret of an ended session back', async () => {
+    const secrets = watchSecrets();
+    const limiter = createSessionLimiter({ policy: { max: 1 }, pruneInterval: false });
+    const closed = await limiter.open({ userId: 'u' });
+    if (!closed.ok) throw new Error('setup');
+    expect((await limiter.validate(closed.token)).ok).toBe(true);
+    expect(secrets().size).toBe(1);
+    await limiter.close(closed.token);
+    expect(secrets().size).toBe(0);
+
+    const evicted = await limiter.open({ userId: 'u' });
+    if (!evicted.ok) throw new Error('setup');
+    expect((await limiter.validate(evicted.token)).ok).toBe(true);
+    await limiter.open({ userId: 'u' }); // evicts it
+    expect(secrets().size).toBe(0);
+
+    for (const token of [closed.token, evicted.token, closed.token]) {
+      expect(await limiter.validate(token)).toMatchObject({ code: 'SESSION_REVOKED' });
+      expect(limiter.validateNow(token)).toMatchObject({ code: 'SESSION_REVOKED' });
+      expect(await limiter.close(token)).toBe(false);
+    }
+    expect(secrets().size).toBe(0);
+    await limiter.dispose();
   });
 });
