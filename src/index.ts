@@ -27,4 +27,4 @@ export type {
   TombstoneRecord,
 } from './session.js';
 export type { FoundRecord, PushHandlers, SessionStore, UserChange, UserSnapshot } from './store.js';
-export { MemoryStore } from './stores/memory.js';
+export { MemoryStore, type MemoryStoreOptions } from './stores/memory.js';

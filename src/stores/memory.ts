@@ -1,3 +1,5 @@
+import { configError, rejectUnknownKeys } from '../errors.js';
+import { parseCount } from '../options.js';
 import type { SessionEnd, SessionRecord, TombstoneRecord } from '../session.js';
 import type { FoundRecord, SessionStore, UserChange, UserSnapshot } from '../store.js';
 
@@ -7,9 +9,30 @@ interface UserEntry {
 }
 
 /**
+ * Options of {@link MemoryStore}: how many tombstones (the reasons kept for signed-out devices)
+ * it holds at most. Past a bound the oldest is forgotten early, and its token then reads
+ * `SESSION_UNKNOWN` instead of saying why it ended: never a session accepted.
+ *
+ * @example
+ * ```ts
+ * const store = new MemoryStore({ maxTombstonesPerUser: 20, maxTombstones: 50_000 });
+ * ```
+ */
+export interface MemoryStoreOptions {
+  /** The newest tombstones kept per user. Default 50. */
+  maxTombstonesPerUser?: number;
+  /** The newest tombstones kept in all. Default 100,000 (a logout's takes about 300 bytes). */
+  maxTombstones?: number;
+}
+
+const OPTION_KEYS = ['maxTombstonesPerUser', 'maxTombstones'];
+
+/**
  * Keeps sessions in this process's memory: the default store, for one process (tests, a single
  * server, development). Every operation runs to completion without awaiting, so each is atomic.
- * Bounded: the limiter's sweep ends lapsed sessions and forgets old tombstones.
+ * Bounded: the limiter's sweep ends lapsed sessions and forgets old tombstones, and tombstones
+ * are capped per user and in all (see {@link MemoryStoreOptions}), so a busy process stays flat
+ * however many sign-ins and sign-outs it serves within the tombstones' time to live.
  *
  * @example
  * ```ts
@@ -19,11 +42,29 @@ interface UserEntry {
  */
 export class MemoryStore implements SessionStore {
   readonly #sessions = new Map<string, SessionRecord>();
+  // Both in the order they were made, oldest first: the first entry is the one to forget.
   readonly #tombstones = new Map<string, TombstoneRecord>();
+  readonly #userTombstones = new Map<string, Set<string>>();
   readonly #users = new Map<string, UserEntry>();
+  readonly #maxTombstonesPerUser: number;
+  readonly #maxTombstones: number;
   // One counter for every user: a user entry pruned and created again never repeats a version
   // that a slow compare-and-set may still hold.
   #versions = 0;
+
+  /** @throws SessionLimiterError `INVALID_CONFIG`, naming the field, for a bad option */
+  constructor(options: MemoryStoreOptions = {}) {
+    if (typeof options !== 'object' || (options as unknown) === null) {
+      throw configError('options', 'must be an object such as { maxTombstonesPerUser: 50 }');
+    }
+    rejectUnknownKeys(options, OPTION_KEYS, 'MemoryStore');
+    this.#maxTombstonesPerUser = parseCount(
+      options.maxTombstonesPerUser,
+      'maxTombstonesPerUser',
+      50,
+    );
+    this.#maxTombstones = parseCount(options.maxTombstones, 'maxTombstones', 100_000);
+  }
 
   /** Number of live or lapsed sessions held (for tests and metrics). */
   get size(): number {
@@ -97,9 +138,9 @@ export class MemoryStore implements SessionStore {
 
   prune(now: number): Promise<number> {
     let forgotten = 0;
-    for (const [id, tombstone] of this.#tombstones) {
+    for (const tombstone of this.#tombstones.values()) {
       if (tombstone.keepUntil <= now) {
-        this.#tombstones.delete(id);
+        this.#forget(tombstone);
         forgotten++;
       }
     }
@@ -124,5 +165,23 @@ export class MemoryStore implements SessionStore {
     };
     if (end.by) tombstone.by = end.by;
     this.#tombstones.set(record.id, tombstone);
+    let mine = this.#userTombstones.get(record.userId);
+    if (!mine) this.#userTombstones.set(record.userId, (mine = new Set()));
+    mine.add(record.id);
+    if (mine.size > this.#maxTombstonesPerUser) this.#forgetOldest(mine.values());
+    if (this.#tombstones.size > this.#maxTombstones) this.#forgetOldest(this.#tombstones.keys());
+  }
+
+  #forgetOldest(ids: Iterator<string>): void {
+    const oldest = ids.next();
+    const tombstone = oldest.done ? undefined : this.#tombstones.get(oldest.value);
+    if (tombstone) this.#forget(tombstone);
+  }
+
+  #forget(tombstone: TombstoneRecord): void {
+    this.#tombstones.delete(tombstone.id);
+    const mine = this.#userTombstones.get(tombstone.userId);
+    mine?.delete(tombstone.id);
+    if (mine?.size === 0) this.#userTombstones.delete(tombstone.userId);
   }
 }
