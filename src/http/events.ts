@@ -1,4 +1,4 @@
-import { configError } from '../errors.js';
+import { configError, rejectUnknownKeys } from '../errors.js';
 import { invalidSessionOf, type InvalidSession } from '../results.js';
 import type { SessionLimitContext } from './context.js';
 import type { HttpAnswer } from './exchange.js';
@@ -63,11 +63,7 @@ export function checkEventStreamOptions(options: EventStreamOptions): void {
   if (typeof options !== 'object' || (options as unknown) === null) {
     throw configError('options', 'must be an object such as { heartbeatMs: 15000 }');
   }
-  for (const key of Object.keys(options)) {
-    if (key !== 'heartbeatMs' && key !== 'signal') {
-      throw configError(key, 'is not an option of the event stream (known: heartbeatMs, signal)');
-    }
-  }
+  rejectUnknownKeys(options, ['heartbeatMs', 'signal'], 'the event stream');
   const { heartbeatMs, signal } = options;
   if (heartbeatMs !== undefined && !(Number.isInteger(heartbeatMs) && heartbeatMs > 0)) {
     throw configError('heartbeatMs', 'must be a whole number of milliseconds above 0');

@@ -1,5 +1,5 @@
 import { type Duration, parseDuration } from '../duration.js';
-import { argumentError, configError } from '../errors.js';
+import { argumentError, configError, rejectUnknownKeys } from '../errors.js';
 import type { JwtSessions } from '../jwt/sessions.js';
 import type { SessionLimiter } from '../limiter.js';
 import { describeSessionEnd } from '../messages.js';
@@ -83,7 +83,7 @@ const SHARED_KEYS = [
   'message',
   'trustedOrigins',
 ] as const;
-const COOKIE_KEYS = new Set(['name', 'maxAge', 'secure']);
+const COOKIE_KEYS = ['name', 'maxAge', 'secure'];
 let warnedInsecure = false;
 
 /**
@@ -103,12 +103,7 @@ export function gateSettings(
   if (typeof options !== 'object' || (options as unknown) === null) {
     throw configError('options', 'must be an object');
   }
-  const known = new Set<string>([...SHARED_KEYS, ...spec.ownKeys]);
-  for (const key of Object.keys(options)) {
-    if (!known.has(key)) {
-      throw configError(key, `is not an option of ${spec.entry} (known: ${[...known].join(', ')})`);
-    }
-  }
+  rejectUnknownKeys(options, [...SHARED_KEYS, ...spec.ownKeys], spec.entry);
   const modes = ['cookie', 'bearer', ...(spec.sessionMode ? [spec.sessionMode] : [])];
   const mode = options.mode ?? 'cookie';
   if (!modes.includes(mode)) {
@@ -162,20 +157,13 @@ function cookieSettings(cookie: GateOptions['cookie']): CookieSettings {
   if (cookie !== undefined && (typeof cookie !== 'object' || (cookie as unknown) === null)) {
     throw configError('cookie', "must be an object such as { name: 'sid' }");
   }
-  for (const key of Object.keys(cookie ?? {})) {
-    if (key === 'insecureLocalhost') {
-      throw configError(
-        'cookie.insecureLocalhost',
-        'was removed: the cookie is always __Host- and Secure (browsers accept it on http://localhost); for a plain-http development cookie pass cookie: { secure: false }',
-      );
-    }
-    if (!COOKIE_KEYS.has(key)) {
-      throw configError(
-        `cookie.${key}`,
-        `is not a cookie option (known: ${[...COOKIE_KEYS].join(', ')})`,
-      );
-    }
+  if (cookie && 'insecureLocalhost' in cookie) {
+    throw configError(
+      'cookie.insecureLocalhost',
+      'was removed: the cookie is always __Host- and Secure (browsers accept it on http://localhost); for a plain-http development cookie pass cookie: { secure: false }',
+    );
   }
+  rejectUnknownKeys(cookie ?? {}, COOKIE_KEYS, 'the cookie', 'cookie.');
   const name = cookie?.name ?? 'sid';
   if (!isCookieName(name)) throw configError('cookie.name', 'must be 1-64 letters, digits, _ or -');
   const maxAge =
