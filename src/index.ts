@@ -1,5 +1,5 @@
 export { createSessionLimiter, SessionLimiter } from './limiter.js';
-export type { SessionLimiterOptions } from './options.js';
+export type { ExternalEnd, SessionLimiterOptions } from './options.js';
 export {
   invalidSessionOf,
   type InvalidSession,
@@ -9,6 +9,8 @@ export {
   type PruneResult,
   type RevokeAllOptions,
   type RevokeOptions,
+  type TrackInput,
+  type TrackResult,
   type ValidateResult,
   type WatchListener,
 } from './results.js';

@@ -22,7 +22,9 @@ import {
   type SessionLimiterOptions,
   assertStore,
   checkData,
+  checkExternalId,
   checkReason,
+  type ExternalEnd,
   checkUserId,
   optionalFunction,
   parseCacheOption,
@@ -36,6 +38,8 @@ import {
   type PruneResult,
   type RevokeAllOptions,
   type RevokeOptions,
+  type TrackInput,
+  type TrackResult,
   type ValidateResult,
   type WatchListener,
   invalidSessionOf,
@@ -44,6 +48,7 @@ import { planOpen, sortForDisplay } from './plan.js';
 import { type PolicySource, type ResolvedPolicy, resolvePolicy } from './policy.js';
 import {
   END_REASONS,
+  EXTERNAL_PREFIX,
   type SessionEnd,
   type SessionEnded,
   type SessionInfo,
@@ -54,7 +59,14 @@ import {
 } from './session.js';
 import type { FoundRecord, SessionStore, UserChange, UserSnapshot } from './store.js';
 import { MemoryStore } from './stores/memory.js';
-import { isSessionId, newSessionId, newToken, parseToken, secretMatches } from './token.js';
+import {
+  externalSessionId,
+  isSessionId,
+  newSessionId,
+  newToken,
+  parseToken,
+  secretMatches,
+} from './token.js';
 import { VerifiedSecrets } from './verified.js';
 
 type OpenOutcome =
@@ -95,6 +107,7 @@ export class SessionLimiter<TUser = unknown> {
   readonly #tombstoneTtl: number;
   readonly #now: () => number;
   readonly #onError: (error: unknown) => void;
+  readonly #onEvict: ((ended: ExternalEnd[]) => void | Promise<void>) | undefined;
   readonly #events: Emitter<SessionLimiterEvents>;
   readonly #watchers = new Map<string, Set<WatchListener>>();
   readonly #userLocks = new KeyedMutex();
@@ -123,6 +136,7 @@ export class SessionLimiter<TUser = unknown> {
     this.#tombstoneTtl = parseDuration(options.tombstoneTtl ?? '7d', 'tombstoneTtl', false);
     this.#now = optionalFunction(options.now, 'now') ?? Date.now;
     this.#onError = optionalFunction(options.onError, 'onError') ?? reportError;
+    this.#onEvict = optionalFunction(options.onEvict, 'onEvict');
     this.#events = new Emitter(this.#onError);
 
     const policy = options.policy ?? { max: Infinity };
@@ -176,12 +190,129 @@ export class SessionLimiter<TUser = unknown> {
     if (replace !== undefined && typeof replace !== 'string') {
       throw argumentError('replace', 'must be a session id string');
     }
+    const id = newSessionId(userId);
+    const { token, tokenHash } = newToken(id);
+    const admitted = await this.#admit(input, { userId, id, tokenHash, replace });
+    return admitted.ok
+      ? { ok: true, token, session: admitted.session, evicted: admitted.evicted }
+      : admitted;
+  }
+
+  /**
+   * Holds a session that another system created and owns (better-auth's session table, Auth.js,
+   * express-session, an identity provider's `sid`) to the user's policy, in the same atomic step
+   * as `open`: older sessions are evicted, or the new one is refused with the live ones listed.
+   * The owner deletes the sessions in `ended` (their external ids; `onEvict` hears them too).
+   * Tracking an id that is already live is a no-op. The external id is stored as given and is
+   * never a token: nothing can sign in with it.
+   *
+   * @throws SessionLimiterError `INVALID_ARGUMENT` for a bad id, or an id whose session already ended
+   * @example
+   * ```ts
+   * const r = await limiter.track({ userId: user.id, user, externalId: session.id, device: { userAgent } });
+   * if (!r.ok) return reply.code(409).send({ active: r.active });
+   * for (const id of r.ended) await db.deleteSession(id);
+   * ```
+   */
+  async track(input: TrackInput<TUser>): Promise<TrackResult> {
+    this.#assertOpen();
+    if (typeof input !== 'object' || (input as unknown) === null) {
+      throw argumentError('track(input)', 'must be an object such as { userId, externalId }');
+    }
+    const userId = checkUserId(input.userId, 'userId');
+    const externalId = checkExternalId(input.externalId, 'externalId');
+    const replace =
+      input.replace === undefined
+        ? undefined
+        : externalSessionId(userId, checkExternalId(input.replace, 'replace'));
+    const id = externalSessionId(userId, externalId);
+    const known = await this.#find(id);
+    if (known?.kind === 'tombstone') {
+      throw argumentError(
+        'externalId',
+        `names a session that already ended (${known.record.reason}): an ended session is not tracked again`,
+      );
+    }
+    if (known?.kind === 'session' && expiryReason(known.record, this.#now()) === null) {
+      return { ok: true, session: toSessionInfo(known.record), evicted: [], ended: [] };
+    }
+    const admitted = await this.#admit(input, {
+      userId,
+      id,
+      tokenHash: EXTERNAL_PREFIX + externalId,
+      replace,
+    });
+    if (!admitted.ok) return admitted;
+    return { ...admitted, ended: admitted.ends.flatMap((e) => e.session.externalId ?? []) };
+  }
+
+  /**
+   * Ends a tracked session because its owner ended it (a sign-out there). Returns true if it was
+   * live. `onEvict` is not called: the owner already knows.
+   *
+   * @example
+   * ```ts
+   * await limiter.untrack(session.userId, session.id);
+   * ```
+   */
+  async untrack(userId: string, externalId: string): Promise<boolean> {
+    this.#assertOpen();
+    checkUserId(userId, 'userId');
+    const found = await this.#find(
+      externalSessionId(userId, checkExternalId(externalId, 'externalId')),
+    );
+    if (found?.kind !== 'session' || found.record.userId !== userId) return false;
+    return (await this.#end(found.record, END_REASONS.logout)) !== null;
+  }
+
+  /**
+   * Whether a tracked session is live: the per-request check for owners that look (the same cache
+   * and push as `validate`; the last-seen time is kept, so idle timeouts hold). False for an
+   * ended session and for one never tracked; `whyEnded` tells them apart.
+   *
+   * @example
+   * ```ts
+   * if (!(await limiter.isLive(session.userId, session.id))) return signOut();
+   * ```
+   */
+  async isLive(userId: string, externalId: string): Promise<boolean> {
+    return (await this.#checkExternal(userId, externalId)).ok;
+  }
+
+  /**
+   * Why a tracked session ended (evicted by which device and when, revoked, timed out), for the
+   * owner's sign-in page; null while it is live or if it was never tracked (or its reason was
+   * forgotten after `tombstoneTtl`).
+   *
+   * @example
+   * ```ts
+   * const ended = await limiter.whyEnded(userId, sessionId);
+   * if (ended) showNotice(describeSessionEnd(ended));
+   * ```
+   */
+  async whyEnded(userId: string, externalId: string): Promise<InvalidSession | null> {
+    const result = await this.#checkExternal(userId, externalId);
+    return result.ok || result.code === 'SESSION_UNKNOWN' ? null : result;
+  }
+
+  #checkExternal(userId: string, externalId: string): Promise<ValidateResult> {
+    this.#assertOpen();
+    checkUserId(userId, 'userId');
+    return this.#check(externalSessionId(userId, checkExternalId(externalId, 'externalId')), null);
+  }
+
+  /** The admission both `open` and `track` make: the policy applied atomically to a new record. */
+  async #admit(
+    input: OpenInput<TUser> | TrackInput<TUser>,
+    fresh: { userId: string; id: string; tokenHash: string; replace: string | undefined },
+  ): Promise<
+    | { ok: true; session: SessionInfo; evicted: SessionInfo[]; ends: SessionEnd[] }
+    | { ok: false; code: 'SESSION_LIMIT_REACHED'; active: SessionInfo[] }
+  > {
+    const { userId, id, tokenHash, replace } = fresh;
     const data = checkData(input.data);
     const policy = await this.#policyFor(input);
     const device = describeDevice(input.device);
-
-    const id = newSessionId(userId);
-    const { token, tokenHash } = newToken(id);
 
     return this.#userLocks.run(userId, async () => {
       const outcome = await this.#commitUser<OpenOutcome>(userId, 'open', (snapshot) => {
@@ -244,7 +375,7 @@ export class SessionLimiter<TUser = unknown> {
         .filter((e) => eventForReason(e.reason) === 'evicted')
         .map((e) => e.session);
       this.#events.emit('opened', { session: outcome.session, evicted });
-      return { ok: true, token, session: outcome.session, evicted };
+      return { ok: true, session: outcome.session, evicted, ends: outcome.ends };
     });
   }
 
@@ -640,6 +771,7 @@ export class SessionLimiter<TUser = unknown> {
   }
 
   #announce(ends: readonly SessionEnded[], remote: boolean): void {
+    if (!remote) this.#tellOwners(ends);
     for (const end of ends) {
       this.#cache?.invalidate(end.session.id);
       this.#secrets?.forget(end.session.id);
@@ -654,6 +786,24 @@ export class SessionLimiter<TUser = unknown> {
           this.#onError(error);
         }
       }
+    }
+  }
+
+  /** Hands tracked sessions this process ended to `onEvict`, except those their owner untracked. */
+  #tellOwners(ends: readonly SessionEnded[]): void {
+    const onEvict = this.#onEvict;
+    if (!onEvict) return;
+    const owned: ExternalEnd[] = [];
+    for (const { session, reason } of ends) {
+      if (session.externalId !== undefined && reason !== END_REASONS.logout) {
+        owned.push({ userId: session.userId, externalId: session.externalId, reason, session });
+      }
+    }
+    if (owned.length === 0) return;
+    try {
+      Promise.resolve(onEvict(owned)).catch(this.#onError);
+    } catch (error) {
+      this.#onError(error);
     }
   }
 

@@ -3,7 +3,7 @@ import type { Duration } from './duration.js';
 import { parseDuration } from './duration.js';
 import { argumentError, configError, describeValue, rejectUnknownKeys } from './errors.js';
 import type { PolicySource } from './policy.js';
-import { END_REASONS, type JsonValue } from './session.js';
+import { END_REASONS, type JsonValue, type SessionInfo } from './session.js';
 import type { SessionStore } from './store.js';
 
 const MAX_USER_ID = 256;
@@ -53,6 +53,12 @@ export interface SessionLimiterOptions<TUser = unknown> {
   /** Called with errors nobody awaits: a throwing event listener, a failed background sweep. */
   onError?: (error: unknown) => void;
   /**
+   * Sessions another system owns (`track`) that this process ended: evicted by a newer login,
+   * replaced, revoked or lapsed (never those the owner ended with `untrack`). Delete them in the
+   * owning system here, so its own session check refuses them too. Errors go to `onError`.
+   */
+  onEvict?: (ended: ExternalEnd[]) => void | Promise<void>;
+  /**
    * The per-process lookup cache, used only with a store that has a push channel (Redis,
    * PostgreSQL) and only while that channel is up. `ttl` bounds how long an entry is trusted
    * if a push were lost without the channel noticing. Default `{ ttl: '5s', maxEntries: 10000 }`;
@@ -69,6 +75,22 @@ export interface SessionLimiterOptions<TUser = unknown> {
   secretCache?: { maxEntries?: number } | false;
 }
 
+/**
+ * A session another system owns, ended by the limiter: what `onEvict` receives.
+ *
+ * @example
+ * ```ts
+ * onEvict: (ended: ExternalEnd[]) => Promise.all(ended.map((e) => db.deleteSession(e.externalId))),
+ * ```
+ */
+export interface ExternalEnd {
+  userId: string;
+  externalId: string;
+  /** `'evicted'`, `'replaced'`, `'revoked'`, `'idle-timeout'`, ... */
+  reason: string;
+  session: SessionInfo;
+}
+
 /** Every option `createSessionLimiter` knows. */
 export const OPTION_KEYS = new Set([
   'store',
@@ -78,6 +100,7 @@ export const OPTION_KEYS = new Set([
   'absoluteTimeout',
   'touchInterval',
   'tombstoneTtl',
+  'onEvict',
   'pruneInterval',
   'now',
   'onError',
@@ -98,6 +121,27 @@ export function checkUserId(userId: unknown, field: string): string {
     throw argumentError(field, 'must be well-formed text without NUL characters');
   }
   return userId;
+}
+
+const MAX_EXTERNAL_ID = 256;
+const EXTERNAL_ID = /^[\x21-\x7e]+$/;
+
+/**
+ * The id another system gives a session it owns: 1 to 256 printable ASCII characters without
+ * spaces. Stored as given; never a secret, never a token.
+ */
+export function checkExternalId(externalId: unknown, field: string): string {
+  if (
+    typeof externalId !== 'string' ||
+    externalId.length > MAX_EXTERNAL_ID ||
+    !EXTERNAL_ID.test(externalId)
+  ) {
+    throw argumentError(
+      field,
+      `must be 1-${MAX_EXTERNAL_ID} printable ASCII characters without spaces, got ${describeValue(externalId)}`,
+    );
+  }
+  return externalId;
 }
 
 /** An end reason: a short word, `'revoked'` when none is given. */

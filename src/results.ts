@@ -28,6 +28,44 @@ export interface OpenInput<TUser = unknown> {
 }
 
 /**
+ * What `limiter.track` takes: a session another system created (better-auth, Auth.js, an identity
+ * provider's `sid`), to hold to the same policy as `open` does.
+ *
+ * @example
+ * ```ts
+ * const input: TrackInput<User> = { userId: user.id, user, externalId: session.id, device: { userAgent } };
+ * ```
+ */
+export interface TrackInput<TUser = unknown> {
+  /** The account. */
+  userId: string;
+  /** Passed to the policy function (required when the policy is a function). */
+  user?: TUser;
+  /** The owning system's id of the session: 1-256 printable ASCII characters, not a secret. */
+  externalId: string;
+  /** The device the session was opened from. */
+  device?: DeviceInput;
+  /** The external id of a live session of this user to end in the same atomic step. */
+  replace?: string | undefined;
+  /** App data kept with the session (JSON, at most 16 KiB). */
+  data?: JsonValue;
+}
+
+/**
+ * The answer of `track`: the session is held (with the external ids the owner must now delete),
+ * or refused at the limit with the live sessions listed (each with its `externalId`).
+ *
+ * @example
+ * ```ts
+ * const r = await limiter.track({ userId, user, externalId });
+ * if (r.ok) await Promise.all(r.ended.map((id) => db.deleteSession(id)));
+ * ```
+ */
+export type TrackResult =
+  | { ok: true; session: SessionInfo; evicted: SessionInfo[]; ended: string[] }
+  | { ok: false; code: 'SESSION_LIMIT_REACHED'; active: SessionInfo[] };
+
+/**
  * The answer of `open`: a new session and its token, or a refusal listing the live sessions.
  *
  * @example

@@ -33,6 +33,8 @@ export interface SessionInfo {
   expiresAt: number | null;
   device: DeviceInfo;
   data?: JsonValue;
+  /** For a session another system owns (`limiter.track`): that system's id of it. */
+  externalId?: string;
 }
 
 /**
@@ -143,7 +145,21 @@ export function toSessionInfo(record: SessionRecord): SessionInfo {
     device: record.device,
   };
   if (record.data !== undefined) info.data = record.data;
+  const externalId = externalIdOf(record.tokenHash);
+  if (externalId !== null) info.externalId = externalId;
   return info;
+}
+
+/**
+ * A session another system owns (`limiter.track`) has no token: in place of a token hash it
+ * keeps this prefix and the owner's id of it, which no presented secret can ever match (a hash is
+ * 43 base64url characters and has no `:`).
+ */
+export const EXTERNAL_PREFIX = 'external:';
+
+/** The owner's id of a tracked session, from its stored token hash; null for a limiter session. */
+export function externalIdOf(tokenHash: string): string | null {
+  return tokenHash.startsWith(EXTERNAL_PREFIX) ? tokenHash.slice(EXTERNAL_PREFIX.length) : null;
 }
 
 /**
@@ -156,8 +172,11 @@ export function noticeWithoutData(end: SessionEnd): SessionEnd {
   return notice;
 }
 
-function infoWithoutData({ id, userId, createdAt, lastSeenAt, expiresAt, device }: SessionInfo) {
-  return { id, userId, createdAt, lastSeenAt, expiresAt, device };
+function infoWithoutData(info: SessionInfo): SessionInfo {
+  const { id, userId, createdAt, lastSeenAt, expiresAt, device, externalId } = info;
+  const kept: SessionInfo = { id, userId, createdAt, lastSeenAt, expiresAt, device };
+  if (externalId !== undefined) kept.externalId = externalId;
+  return kept;
 }
 
 /** When a session with these timeouts dies if it is not used again. */

@@ -38,6 +38,16 @@ export function newSessionId(userId: string): string {
   return userTag(userId) + randomBytes(RANDOM_BYTES).toString('base64url');
 }
 
+/**
+ * The session id of a session another system owns: the user's tag and 132 bits of a hash of the
+ * user and the external id, so the same external id always finds its session (in every process)
+ * and no two users' external ids meet.
+ */
+export function externalSessionId(userId: string, externalId: string): string {
+  const digest = createHash('sha256').update(`${userId}\u0000${externalId}`).digest('base64url');
+  return userTag(userId) + digest.slice(0, ID_LENGTH - TAG_LENGTH);
+}
+
 /** True when `value` has the shape of a session id (used to refuse junk before a store read). */
 export function isSessionId(value: unknown): value is string {
   return typeof value === 'string' && value.length === ID_LENGTH && BASE64URL.test(value);

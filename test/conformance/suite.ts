@@ -917,6 +917,142 @@ export function describeStoreConformance(
         });
       });
 
+    describe('sessions another system owns (track)', () => {
+      it('evicts the older tracked session at the limit, hands its external id back and tells onEvict', async () => {
+        const told: { externalId: string; reason: string }[][] = [];
+        const l = limiter({
+          policy: { max: 1 },
+          onEvict: (ended) => {
+            told.push(ended.map(({ externalId, reason }) => ({ externalId, reason })));
+          },
+        });
+        const first = await l.track({ userId: 'alice', externalId: 'ba_first' });
+        expect(first).toMatchObject({ ok: true, ended: [], session: { externalId: 'ba_first' } });
+        clock += MINUTE;
+        const second = await l.track({
+          userId: 'alice',
+          externalId: 'ba_second',
+          device: { userAgent: FIREFOX_WIN },
+        });
+        expect(second).toMatchObject({ ok: true, ended: ['ba_first'] });
+        expect(told).toEqual([[{ externalId: 'ba_first', reason: 'evicted' }]]);
+        expect(await l.isLive('alice', 'ba_first')).toBe(false);
+        expect(await l.isLive('alice', 'ba_second')).toBe(true);
+        expect(await l.whyEnded('alice', 'ba_first')).toMatchObject({
+          code: 'SESSION_REVOKED',
+          reason: 'evicted',
+          at: START + MINUTE,
+          by: { device: { label: 'Firefox 133 on Windows' } },
+        });
+        expect(await l.whyEnded('alice', 'ba_second')).toBeNull();
+        expect(await l.whyEnded('alice', 'never-tracked')).toBeNull();
+        expect(await l.isLive('bob', 'ba_second')).toBe(false); // ids are per user
+      });
+
+      it('refuses at the limit in reject mode, then replace by external id signs the chosen one out', async () => {
+        const l = limiter({ policy: { max: 2, onLimit: 'reject' } });
+        await l.track({ userId: 'carol', externalId: 'one' });
+        await l.track({ userId: 'carol', externalId: 'two' });
+        const refused = await l.track({ userId: 'carol', externalId: 'three' });
+        expect(refused.ok).toBe(false);
+        if (refused.ok) return;
+        expect(refused.active.map((s) => s.externalId).sort()).toEqual(['one', 'two']);
+        expect(await l.isLive('carol', 'three')).toBe(false);
+        const retry = await l.track({ userId: 'carol', externalId: 'three', replace: 'one' });
+        expect(retry).toMatchObject({ ok: true, ended: ['one'] });
+        expect(await l.whyEnded('carol', 'one')).toMatchObject({ reason: 'replaced' });
+      });
+
+      it('holds limiter sessions and tracked ones to one policy', async () => {
+        const l = limiter({ policy: { max: 1 } });
+        const opened = await l.open({ userId: 'dave' });
+        const tracked = await l.track({ userId: 'dave', externalId: 'idp-sid-1' });
+        expect(tracked).toMatchObject({ ok: true, ended: [] });
+        expect((await l.validate(token(opened))).ok).toBe(false);
+        const reopened = await l.open({ userId: 'dave' });
+        expect(reopened.ok && reopened.evicted.map((s) => s.externalId)).toEqual(['idp-sid-1']);
+      });
+
+      it('is a no-op for an id already live; untrack ends it without telling onEvict; an ended id is not tracked again', async () => {
+        let told = 0;
+        const l = limiter({
+          policy: { max: 3 },
+          onEvict: () => {
+            told++;
+          },
+        });
+        const first = await l.track({ userId: 'erin', externalId: 'x1' });
+        const again = await l.track({ userId: 'erin', externalId: 'x1' });
+        expect(again.ok && first.ok && again.session.id).toBe(first.ok && first.session.id);
+        expect(await l.list('erin')).toHaveLength(1);
+        expect(await l.untrack('erin', 'x1')).toBe(true);
+        expect(await l.untrack('erin', 'x1')).toBe(false);
+        expect(await l.whyEnded('erin', 'x1')).toMatchObject({ reason: 'logout' });
+        expect(told).toBe(0);
+        await expect(l.track({ userId: 'erin', externalId: 'x1' })).rejects.toMatchObject({
+          code: 'INVALID_ARGUMENT',
+          field: 'externalId',
+        });
+      });
+
+      it('never treats an external id as a token, and refuses malformed ids', async () => {
+        const l = limiter();
+        const r = await l.track({ userId: 'frank', externalId: 'secret-looking-id' });
+        if (!r.ok) throw new Error('refused');
+        const forged = `${r.session.id}.${'A'.repeat(43)}`;
+        expect(await l.validate(forged)).toMatchObject({ ok: false, code: 'SESSION_UNKNOWN' });
+        expect(await l.close(forged)).toBe(false);
+        for (const bad of ['', 'has space', 'x'.repeat(257), 'ünïcode', 42, null]) {
+          await expect(
+            l.track({ userId: 'frank', externalId: bad as string }),
+          ).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', field: 'externalId' });
+        }
+        await expect(l.isLive('frank', 'has space')).rejects.toMatchObject({
+          code: 'INVALID_ARGUMENT',
+        });
+      });
+
+      it('tells onEvict about tracked sessions revoked or timed out, not only evicted', async () => {
+        const told: string[] = [];
+        const l = limiter({
+          policy: { max: Infinity, idleTimeout: '10m' },
+          onEvict: (ended) => void told.push(...ended.map((e) => `${e.externalId}:${e.reason}`)),
+        });
+        const a = await l.track({ userId: 'gina', externalId: 'a' });
+        await l.track({ userId: 'gina', externalId: 'b' });
+        if (!a.ok) throw new Error('refused');
+        await l.revoke('gina', a.session.id);
+        clock += 11 * MINUTE;
+        expect(await l.isLive('gina', 'b')).toBe(false);
+        expect(told.sort()).toEqual(['a:revoked', 'b:idle-timeout']);
+      });
+
+      it('100 parallel tracks at limit 1 leave exactly one live', async () => {
+        const l = limiter({ policy: { max: 1 } });
+        const results = await Promise.all(
+          Array.from({ length: 100 }, (_, i) => l.track({ userId: 'racer', externalId: `s${i}` })),
+        );
+        expect(results.every((r) => r.ok)).toBe(true);
+        const live = await Promise.all(results.map((_, i) => l.isLive('racer', `s${i}`)));
+        expect(live.filter(Boolean)).toHaveLength(1);
+        expect(await l.list('racer')).toHaveLength(1);
+      });
+
+      if (capabilities.sibling)
+        it('two store instances tracking at once never exceed the limit together', async () => {
+          if (!handle.sibling) throw new Error('the handle must offer sibling()');
+          const one = limiter({ policy: { max: 2, onLimit: 'reject' } });
+          const two = limiter({ policy: { max: 2, onLimit: 'reject' } }, await handle.sibling());
+          const results = await Promise.all(
+            Array.from({ length: 40 }, (_, i) =>
+              (i % 2 ? one : two).track({ userId: 'pair', externalId: `p${i}` }),
+            ),
+          );
+          expect(results.filter((r) => r.ok)).toHaveLength(2);
+          expect(await one.list('pair')).toHaveLength(2);
+        });
+    });
+
     describe('concurrency', () => {
       for (const k of [1, 3]) {
         it(`100 parallel logins at limit ${k} (evict) leave exactly ${k} live`, async () => {
