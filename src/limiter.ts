@@ -506,7 +506,7 @@ export class SessionLimiter<TUser = unknown> {
 
   /**
    * Ends the session of this token (logout). Returns true if a live session was closed; false
-   * for a token that is not one (already ended, malformed).
+   * for a token that is not one (already ended, lapsed past a timeout, malformed).
    *
    * @example
    * ```ts
@@ -517,10 +517,11 @@ export class SessionLimiter<TUser = unknown> {
     this.#assertOpen();
     const parsed = parseToken(token);
     if (!parsed) return false;
-    const found = await this.#find(parsed.id);
+    const found = await this.#find(parsed.id, true);
     if (found?.kind !== 'session' || !this.#secretMatches(found.record, parsed.secret)) {
       return false;
     }
+    if (await this.#endIfLapsed(found.record)) return false;
     return (await this.#end(found.record, END_REASONS.logout)) !== null;
   }
 
@@ -758,6 +759,18 @@ export class SessionLimiter<TUser = unknown> {
     if (!removed) return null;
     this.#announce([end], false);
     return end;
+  }
+
+  /**
+   * A lapsed session is dead already, not live: ends it as expired, as `validate` would, and
+   * answers true. Callers pass the store's copy (a cached one may lag another process's touch).
+   */
+  async #endIfLapsed(record: SessionRecord): Promise<boolean> {
+    const now = this.#now();
+    const reason = expiryReason(record, now);
+    if (!reason) return false;
+    await this.#expire(record, reason, now);
+    return true;
   }
 
   async #expire(record: SessionRecord, reason: string, now: number): Promise<InvalidSession> {

@@ -622,6 +622,24 @@ export function describeStoreConformance(
         expect((await l.validate(b)).ok).toBe(true);
       });
 
+      // Found by the model-based tests: open, the idle timeout passes, close.
+      it('close of a lapsed session answers false: it had expired, it was not logged out', async () => {
+        const l = limiter({ policy: { max: 1 }, idleTimeout: '10m' });
+        const closed: string[] = [];
+        l.on('closed', (e) => closed.push(e.session.id));
+        const a = await l.open({ userId: 'u' });
+        if (!a.ok) throw new Error('setup');
+        clock += 11 * MINUTE;
+        expect(await l.close(a.token)).toBe(false);
+        expect(closed).toEqual([]);
+        expect(await l.validate(a.token)).toEqual({
+          ok: false,
+          code: 'SESSION_EXPIRED',
+          reason: 'idle-timeout',
+          at: START + 10 * MINUTE,
+        });
+      });
+
       it("revoke refuses unknown ids and other users' sessions", async () => {
         const l = limiter();
         const mine = await l.open({ userId: 'u' });
