@@ -564,8 +564,9 @@ export class SessionLimiter<TUser = unknown> {
       `no live session ${describeValue(sessionId)} for this user`,
     );
     if (!isSessionId(sessionId)) throw notFound;
-    const found = await this.#find(sessionId);
+    const found = await this.#find(sessionId, true);
     if (found?.kind !== 'session' || found.record.userId !== userId) throw notFound;
+    if (await this.#endIfLapsed(found.record)) throw notFound;
     const ended = await this.#end(found.record, reason);
     if (!ended) throw notFound;
     return ended.session;

@@ -660,6 +660,26 @@ export function describeStoreConformance(
         });
       });
 
+      // Found by the model-based tests: open, the absolute timeout passes, revoke.
+      it('revoke refuses a session that has lapsed: it is not live, it expired', async () => {
+        const l = limiter({ idleTimeout: '10m', absoluteTimeout: '2h' });
+        const revoked: string[] = [];
+        l.on('revoked', (e) => revoked.push(e.session.id));
+        const a = await l.open({ userId: 'u' });
+        if (!a.ok) throw new Error('setup');
+        clock += 10 * 60 * MINUTE;
+        await expect(l.revoke('u', a.session.id)).rejects.toMatchObject({
+          code: 'SESSION_NOT_FOUND',
+        });
+        expect(revoked).toEqual([]);
+        expect(await l.validate(a.token)).toEqual({
+          ok: false,
+          code: 'SESSION_EXPIRED',
+          reason: 'absolute-timeout',
+          at: START + 120 * MINUTE,
+        });
+      });
+
       it('revokeAll signs out everywhere else', async () => {
         const l = limiter();
         const keep = await l.open({ userId: 'u' });
