@@ -865,7 +865,7 @@ export class SessionLimiter<TUser = unknown> {
 
   /** A lookup without a promise: the cache's copy or the store's `findNow`; undefined if neither. */
   #findNow(id: string): FoundRecord | null | undefined {
-    const cached = this.#cache?.enabled ? this.#cache.get(id) : undefined;
+    const cached = this.#cached(id);
     if (cached) return cached;
     try {
       return this.store.findNow?.(id);
@@ -918,8 +918,8 @@ export class SessionLimiter<TUser = unknown> {
    */
   #find(id: string, bypassCache = false): Promise<FoundRecord | null> {
     const cache = this.#cache;
-    if (cache?.enabled && !bypassCache) {
-      const cached = cache.get(id);
+    if (!bypassCache) {
+      const cached = this.#cached(id);
       if (cached) return Promise.resolve(cached);
     }
     const mark = cache?.mark() ?? 0;
@@ -927,6 +927,16 @@ export class SessionLimiter<TUser = unknown> {
       if (found && cache?.enabled) cache.fill(id, found, mark);
       return found;
     });
+  }
+
+  /**
+   * The cache's copy, if the cache may be used; never a tombstone past its `keepUntil`, which a
+   * sweep may have forgotten in the store without telling the cache.
+   */
+  #cached(id: string): FoundRecord | undefined {
+    const cached = this.#cache?.enabled ? this.#cache.get(id) : undefined;
+    if (cached?.kind === 'tombstone' && cached.record.keepUntil <= this.#now()) return undefined;
+    return cached;
   }
 
   async #subscribe(

@@ -905,6 +905,28 @@ export function describeStoreConformance(
             expect(p.there.finds).toBe(1);
           });
 
+        // Found by the model-based tests: revoke, validate (which caches the tombstone), the
+        // tombstone's time passes, prune.
+        if (capabilities.cache)
+          it('a cached tombstone is not trusted past its time: once forgotten it reads as unknown', async () => {
+            const p = await pair({ tombstoneTtl: '1h' });
+            const a = await p.here.open({ userId: 'u' });
+            if (!a.ok) throw new Error('setup');
+            const ended: string[] = [];
+            p.remote.watch(a.session.id, (e) => ended.push(e.reason));
+            await p.here.revoke('u', a.session.id);
+            await waitFor(() => ended.length > 0, 1_000, 'the revoke to reach the other process');
+            clock += 60 * MINUTE - 1_000;
+            expect(await p.remote.validate(a.token)).toMatchObject({ code: 'SESSION_REVOKED' });
+            clock += 1_000;
+            expect((await p.here.prune()).forgotten).toBeGreaterThanOrEqual(1);
+            expect(p.remote.validateNow(a.token)).toBeNull();
+            expect(await p.remote.validate(a.token)).toEqual({
+              ok: false,
+              code: 'SESSION_UNKNOWN',
+            });
+          });
+
         if (capabilities.cache)
           it('a slow read that began before a revoke cannot bring the session back', async () => {
             const p = await pair();
