@@ -76,6 +76,14 @@ export class MemoryStore implements SessionStore {
     return this.#tombstones.size;
   }
 
+  /**
+   * Number of users with an entry (their sessions' ids and version), for tests and metrics. A user
+   * left with no session keeps one until the next `prune`.
+   */
+  get users(): number {
+    return this.#users.size;
+  }
+
   loadUser(userId: string): Promise<UserSnapshot> {
     const entry = this.#users.get(userId);
     const sessions: SessionRecord[] = [];
