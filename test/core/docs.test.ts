@@ -9,6 +9,7 @@ const ENTRY_POINTS = [
   'src/stores/redis/index.ts',
   'src/stores/postgres/index.ts',
   'src/adapters/express.ts',
+  'src/adapters/koa.ts',
   'src/jwt/index.ts',
 ];
 const root = fileURLToPath(new URL('../../', import.meta.url));
