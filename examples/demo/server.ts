@@ -1,11 +1,11 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createSessionLimiter } from '../../src/index.js';
 import { createJwtSessions } from '../../src/jwt/index.js';
+import { createDemoLimiter } from '../shared/limiter.js';
 import { createApp } from './app.js';
 import { createAccounts } from './passwords.js';
 import type { OpenedStore } from './store.js';
-import { USERS, policyFor, type DemoUser } from './users.js';
+import { USERS } from './users.js';
 
 export interface DemoOptions {
   /** 0 for any free port. */
@@ -30,12 +30,7 @@ const DRAIN_MS = 2_000;
 export async function startDemo(options: DemoOptions): Promise<RunningDemo> {
   const { store } = options;
   const accounts = await createAccounts(USERS);
-  const limiter = createSessionLimiter<DemoUser>({
-    store: store.store,
-    policy: policyFor,
-    idleTimeout: '30m',
-    absoluteTimeout: '12h',
-  });
+  const limiter = createDemoLimiter(store.store);
   const jwt = createJwtSessions(limiter, {
     secret: options.jwtSecret,
     issuer: 'session-limiter-demo',

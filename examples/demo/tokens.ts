@@ -6,9 +6,11 @@ import {
   type InvalidToken,
   type JwtSessions,
 } from '../../src/jwt/index.js';
-import { jsonObject, route, sendError, stringField } from './http.js';
+import { HttpError } from '../shared/answers.js';
+import { jsonObject, stringField } from '../shared/input.js';
+import { limitReached, signIn } from '../shared/sessions.js';
+import { route } from './http.js';
 import type { Accounts } from './passwords.js';
-import { checkCredentials, sendLimitReached } from './sessions.js';
 import type { DemoUser } from './users.js';
 
 /** A refused token as the demo answers it: 401 with a code, reason and sentence. */
@@ -39,12 +41,10 @@ export function tokenRoutes(jwt: JwtSessions<DemoUser>, accounts: Accounts): Rou
   router.post(
     '/',
     route(async (req, res) => {
-      const signIn = await checkCredentials(req, res, accounts);
-      if (!signIn) return;
-      const { user, replace } = signIn;
+      const { user, replace } = await signIn(accounts, req.body);
       const device = { userAgent: req.get('user-agent'), ip: req.ip };
       const r = await jwt.login({ userId: user.id, user, device, replace });
-      if (!r.ok) return sendLimitReached(res, user, r.active);
+      if (!r.ok) throw limitReached(user, r.active);
       res.json({ accessToken: r.accessToken, refreshToken: r.refreshToken, session: r.session });
     }),
   );
@@ -54,8 +54,7 @@ export function tokenRoutes(jwt: JwtSessions<DemoUser>, accounts: Accounts): Rou
     route(async (req, res) => {
       const auth = await authenticateBearer(jwt, req.get('authorization'));
       if (auth.kind === 'none') {
-        return sendError(
-          res,
+        throw new HttpError(
           401,
           'UNAUTHENTICATED',
           'Send an access token: Authorization: Bearer <token>.',
@@ -73,7 +72,7 @@ export function tokenRoutes(jwt: JwtSessions<DemoUser>, accounts: Accounts): Rou
   router.post(
     '/refresh',
     route(async (req, res) => {
-      const body = jsonObject(req, '{"refreshToken":"eyJ..."}');
+      const body = jsonObject(req.body, '{"refreshToken":"eyJ..."}');
       const token = stringField(body, 'refreshToken', { required: true, max: 4096 });
       const r = await jwt.refresh(token);
       if (!r.ok) return sendRefused(res, refreshRefusal(r));
