@@ -93,14 +93,15 @@ function withoutStoreUrls(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
 const MAIN = fileURLToPath(new URL('../../examples/demo/main.ts', import.meta.url));
 
 /**
- * Starts the demo on a free port with `DEMO_DIR` set (and `env`: a store URL); resolves once it
- * says where it listens.
+ * Starts the demo (or another example's `main`) on a free port with `DEMO_DIR` set (and `env`: a
+ * store URL); resolves once it says where it listens.
  */
 export function startDemoProcess(
   directory: string,
   env: Record<string, string> = {},
+  main = MAIN,
 ): Promise<DemoProcess> {
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), MAIN], {
+  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), main], {
     env: { ...withoutStoreUrls(process.env), PORT: '0', DEMO_DIR: directory, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
