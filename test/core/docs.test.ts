@@ -10,6 +10,7 @@ const ENTRY_POINTS = [
   'src/stores/postgres/index.ts',
   'src/adapters/express.ts',
   'src/adapters/koa.ts',
+  'src/adapters/fastify.ts',
   'src/jwt/index.ts',
 ];
 const root = fileURLToPath(new URL('../../', import.meta.url));
