@@ -5,10 +5,12 @@ import type {
   HookHandlerDoneFunction,
 } from 'fastify';
 import fastifyPlugin from 'fastify-plugin';
+import { PassThrough } from 'node:stream';
 import { configError, type SessionLimiterError } from '../errors.js';
 import { type TokenCarrier, bearerCarrier, cookieCarrier } from '../http/carriers.js';
 import { type DeadSession, SessionLimitContext } from '../http/context.js';
 import type { HttpAnswer, HttpExchange } from '../http/exchange.js';
+import { type EventStreamOptions, checkEventStreamOptions } from '../http/events.js';
 import { type GateDecision, SessionGate } from '../http/gate.js';
 import { type GateOptions, gateSettings } from '../http/options.js';
 import type { SessionLimiter } from '../limiter.js';
@@ -103,6 +105,9 @@ class FastifyRequestExchange implements FastifyExchange {
   }
 }
 
+/** The request decoration that carries the plugin's "the app is closing" signal. */
+const kClosing = Symbol('session-limiter closing');
+
 // Fastify's own register options may reach the plugin with the app's.
 const REGISTER_KEYS = ['prefix', 'logLevel', 'logSerializers'];
 const HOOKS = ['passThroughDead', 'onRevoked', 'onStoreError'];
@@ -172,6 +177,13 @@ function install(fastify: FastifyInstance, options: SessionLimitOptions<never>):
   // null until the hook runs: a request decorator must not start as a shared object, and every
   // route behind the hook finds this request's own context.
   fastify.decorateRequest('sessionLimit', null as unknown as SessionLimitContext);
+  // Open event streams end when the app closes (they would hold app.close() open otherwise).
+  const closing = new AbortController();
+  fastify.addHook('preClose', (done) => {
+    closing.abort();
+    done();
+  });
+  fastify.decorateRequest(kClosing, { getter: () => closing.signal });
   // A callback hook, not an async one: most requests are decided without a promise.
   fastify.addHook('onRequest', (request, reply, done) => {
     const x = new FastifyRequestExchange(request, reply);
@@ -216,6 +228,50 @@ function install(fastify: FastifyInstance, options: SessionLimitOptions<never>):
  * ```
  */
 export const sessionLimit = fastifyPlugin(plugin, { fastify: '5.x', name: 'session-limiter' });
+
+/**
+ * The live notice as a Fastify route handler: a Server-Sent Events stream that sends
+ * `event: revoked` with `{ code, reason, message, at, by }` the moment this request's session
+ * ends, in any process, then closes. Heartbeats every 15 s; nothing is left running when the
+ * client goes away, the limiter is disposed or the app closes. Register `sessionLimit` in the
+ * route's context first; a request without a session is answered 401. The browser side is
+ * `watchSession` from `session-limiter/client`.
+ *
+ * @param options `heartbeatMs` (default 15,000), `signal` (ends open streams; default: the app
+ * closing)
+ * @example
+ * ```ts
+ * await app.register(sessionLimit, { limiter });
+ * app.get('/api/events', sessionEvents());
+ * ```
+ */
+export function sessionEvents(
+  options: EventStreamOptions = {},
+): (request: FastifyRequest, reply: FastifyReply) => FastifyReply {
+  checkEventStreamOptions(options);
+  return (request, reply) => {
+    const context = (request as Partial<FastifyRequest>).sessionLimit;
+    if (!context) {
+      throw configError('sessionEvents', 'needs the sessionLimit plugin registered before it');
+    }
+    const signal = options.signal ?? (request as unknown as Record<symbol, AbortSignal>)[kClosing];
+    // A stream payload keeps Fastify's lifecycle (onSend hooks, headers set earlier, logging).
+    const stream = new PassThrough();
+    const refusal = context.streamEvents(
+      {
+        start: (headers) => void reply.code(200).headers(headers).send(stream),
+        write: (chunk) => {
+          if (!stream.destroyed) stream.write(chunk);
+        },
+        end: () => stream.end(),
+        onClose: (listener) => reply.raw.once('close', listener),
+      },
+      { ...options, ...(signal ? { signal } : {}) },
+    );
+    if (refusal) send(reply, refusal);
+    return reply;
+  };
+}
 
 function send(reply: FastifyReply, answer: HttpAnswer): void {
   if (answer.headers) reply.headers(answer.headers);

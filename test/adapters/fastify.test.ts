@@ -15,12 +15,14 @@ import {
   type SessionStore,
 } from '../../src/index.js';
 import {
+  sessionEvents,
   sessionLimit,
   type DeadSession,
   type SessionLimitContext,
   type SessionLimitOptions,
 } from '../../src/adapters/fastify.js';
 import { Browser } from '../support/browser.js';
+import { openEvents } from '../support/events.js';
 
 const FIREFOX_WIN =
   'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0';
@@ -75,6 +77,7 @@ function routes(app: FastifyInstance): void {
   app.get('/dashboard', async (request, reply) =>
     reply.type('text/html').send(request.sessionLimit.session ? 'dashboard' : 'anonymous'),
   );
+  app.get('/api/events', sessionEvents());
 }
 
 function errorHandler(error: unknown, _request: FastifyRequest, reply: FastifyReply) {
@@ -285,6 +288,36 @@ describe('Fastify plugin', () => {
     const b = new Browser(url);
     await b.request('/api/login-with-theme', { method: 'POST' });
     expect(b.lastSetCookies.map((c) => c.name).sort()).toEqual([COOKIE, 'theme']);
+  });
+
+  it('ends open event streams when the app closes, so app.close() does not wait for them', async () => {
+    const app = Fastify();
+    await app.register(sessionLimit, { limiter: newLimiter() });
+    routes(app);
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    const b = new Browser(url);
+    await b.request('/api/login', { json: { username: 'bob' } });
+    const stream = await openEvents(b);
+    try {
+      expect(stream.status).toBe(200);
+      await app.close();
+      await stream.ended(2000);
+    } finally {
+      stream.close();
+    }
+  });
+
+  it('answers sessionEvents without the plugin with a 500 that says why', async () => {
+    const app = Fastify();
+    closers.push(() => app.close());
+    app.setErrorHandler(errorHandler);
+    app.get('/api/events', sessionEvents());
+    const events = await app.inject({ url: '/api/events' });
+    expect(events.statusCode).toBe(500);
+    expect(events.body).toContain('needs the sessionLimit plugin');
+    expect(() => sessionEvents({ heartbeatMs: 0 })).toThrow(
+      expect.objectContaining({ code: 'INVALID_CONFIG', field: 'heartbeatMs' }),
+    );
   });
 
   it('takes Fastify register options beside its own and refuses unknown ones', async () => {
