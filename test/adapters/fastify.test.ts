@@ -23,26 +23,17 @@ import {
 } from '../../src/adapters/fastify.js';
 import { Browser } from '../support/browser.js';
 import { openEvents } from '../support/events.js';
+import {
+  describeAdapterConformance,
+  FIREFOX_WIN,
+  SUITE_USERS,
+  suitePolicy,
+  type SuiteUser,
+} from '../conformance/adapters.js';
 
-const FIREFOX_WIN =
-  'Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:133.0) Gecko/20100101 Firefox/133.0';
+type User = SuiteUser;
+const USERS = SUITE_USERS;
 const COOKIE = '__Host-sid';
-
-interface User {
-  id: string;
-  role: 'staff' | 'family' | 'customer';
-}
-const USERS: Record<string, User | undefined> = {
-  alice: { id: 'alice', role: 'staff' },
-  carol: { id: 'carol', role: 'family' },
-  bob: { id: 'bob', role: 'customer' },
-};
-
-function policy(user: User) {
-  if (user.role === 'staff') return { max: 1 };
-  if (user.role === 'family') return { max: 2, onLimit: 'reject' as const };
-  return {};
-}
 
 /** The routes every adapter's test app serves, on any Fastify context. */
 function routes(app: FastifyInstance): void {
@@ -93,32 +84,47 @@ afterEach(async () => {
 });
 
 function newLimiter(store: SessionStore = new MemoryStore()): SessionLimiter<User> {
-  const limiter = createSessionLimiter<User>({ store, policy, pruneInterval: false });
+  const limiter = createSessionLimiter<User>({ store, policy: suitePolicy, pruneInterval: false });
   closers.push(() => limiter.dispose());
   return limiter;
 }
 
 /**
- * A Fastify app on 127.0.0.1 (random port) with the plugin registered with `options` and the
- * test routes; `before` registers plugins ahead of it, `after` adds to it.
+ * A Fastify app with the plugin registered with `options` and the test routes; `before`
+ * registers plugins ahead of it, `after` adds to it.
  */
-async function serve(
+async function createApp(
   limiter: SessionLimiter<User>,
   options: Omit<SessionLimitOptions<User>, 'limiter'> = {},
   setup: {
     before?: (app: FastifyInstance) => Promise<void>;
     after?: (app: FastifyInstance) => void;
   } = {},
-): Promise<string> {
+): Promise<FastifyInstance> {
   const app = Fastify();
-  closers.push(() => app.close());
   app.setErrorHandler(errorHandler);
   await setup.before?.(app);
   await app.register(sessionLimit, { limiter, ...options });
   routes(app);
   setup.after?.(app);
+  return app;
+}
+
+/** {@link createApp}, listening on 127.0.0.1 (random port) until the test ends. */
+async function serve(...args: Parameters<typeof createApp>): Promise<string> {
+  const app = await createApp(...args);
+  closers.push(() => app.close());
   return app.listen({ port: 0, host: '127.0.0.1' });
 }
+
+describeAdapterConformance({
+  name: 'Fastify',
+  serve: async (limiter, options) => {
+    const app = await createApp(limiter, options);
+    const url = await app.listen({ port: 0, host: '127.0.0.1' });
+    return { url, close: () => app.close() };
+  },
+});
 
 async function signedOutBrowser(url: string): Promise<Browser> {
   const a = new Browser(url);
@@ -291,9 +297,7 @@ describe('Fastify plugin', () => {
   });
 
   it('ends open event streams when the app closes, so app.close() does not wait for them', async () => {
-    const app = Fastify();
-    await app.register(sessionLimit, { limiter: newLimiter() });
-    routes(app);
+    const app = await createApp(newLimiter());
     const url = await app.listen({ port: 0, host: '127.0.0.1' });
     const b = new Browser(url);
     await b.request('/api/login', { json: { username: 'bob' } });
