@@ -1,6 +1,6 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { SessionLimiter } from '../../src/index.js';
-import { sessionLimit } from '../../src/adapters/fastify.js';
+import { sessionEvents, sessionLimit } from '../../src/adapters/fastify.js';
 import type { Accounts } from '../demo/passwords.js';
 import type { DemoUser } from '../demo/users.js';
 import {
@@ -19,7 +19,9 @@ export async function createFastifyApp(options: {
   accounts: Accounts;
 }): Promise<FastifyInstance> {
   const app = Fastify({ bodyLimit: BODY_LIMIT_BYTES });
-  // A dead session on a page navigation is redirected to the sign-in page, which says why.
+  // A dead session on a page navigation is redirected to the sign-in page, which says why. A
+  // sign-in (POST /api/login) and the event stream take a dead session as "no session" with
+  // `request.sessionLimit.ended` set: the sign-in goes ahead, the stream says why.
   await app.register(sessionLimit, { limiter: options.limiter, loginPath: '/' });
 
   const api = new SessionApi(options.accounts);
@@ -31,6 +33,8 @@ export async function createFastifyApp(options: {
   );
   app.post('/api/sessions/revoke-others', (request) => api.revokeOthers(request.sessionLimit));
   app.post('/api/logout', (request) => api.logout(request.sessionLimit));
+  // The live notice; open streams end when the app closes.
+  app.get('/api/events', sessionEvents());
 
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?', 1)[0] ?? '/';

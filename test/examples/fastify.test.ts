@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFastifyExample } from '../../examples/fastify/server.js';
 import { Browser } from '../support/browser.js';
+import { openEvents } from '../support/events.js';
 import {
   CHROME_MAC,
   FIREFOX_WINDOWS,
@@ -132,6 +133,23 @@ describe('Fastify example', () => {
     expect(actual.find((a) => a.step === 'A after B signed in')?.body).toMatchObject({
       error: { code: 'SESSION_REVOKED', reason: 'evicted' },
     });
+  });
+
+  it('streams the live notice on /api/events', async () => {
+    const a = new Browser(example.url, CHROME_MAC);
+    await a.request('/api/login', { json: { username: 'alice', password: 'alice' } });
+    const stream = await openEvents(a);
+    try {
+      expect(stream.status).toBe(200);
+      const b = new Browser(example.url, FIREFOX_WINDOWS);
+      await b.request('/api/login', { json: { username: 'alice', password: 'alice' } });
+      expect(JSON.parse((await stream.next('revoked', 2000)).data)).toMatchObject({
+        code: 'SESSION_REVOKED',
+        reason: 'evicted',
+      });
+    } finally {
+      stream.close();
+    }
   });
 
   it('starts with npm run example:fastify on PORT and serves a sign-in', async () => {
