@@ -24,6 +24,11 @@ export function deadSessionBody(result: InvalidSession, message?: string): Error
   return { error };
 }
 
+/** The 401 body for a request that has no live session on a route that needs one. */
+export function unauthenticatedBody(): ErrorBody {
+  return { error: { code: 'UNAUTHENTICATED', message: 'Sign in first.' } };
+}
+
 /** The 503 body when the store cannot be reached (the request is refused, never let through). */
 export function storeUnavailableBody(): ErrorBody {
   return {

@@ -46,6 +46,11 @@ export function suitePolicy(user: SuiteUser): Policy {
   return {};
 }
 
+/** A limiter with the suite's policy on `store` (no background pruning); dispose it after. */
+export function suiteLimiter(store: SessionStore = new MemoryStore()): SessionLimiter<SuiteUser> {
+  return createSessionLimiter<SuiteUser>({ store, policy: suitePolicy, pruneInterval: false });
+}
+
 /** A running app; `close` stops it. */
 export interface ServedApp {
   url: string;
@@ -81,11 +86,7 @@ export function describeAdapterConformance(harness: AdapterHarness): void {
   });
 
   function newLimiter(store: SessionStore = new MemoryStore()): SessionLimiter<SuiteUser> {
-    const limiter = createSessionLimiter<SuiteUser>({
-      store,
-      policy: suitePolicy,
-      pruneInterval: false,
-    });
+    const limiter = suiteLimiter(store);
     closers.push(() => limiter.dispose());
     return limiter;
   }

@@ -11,6 +11,7 @@ const ENTRY_POINTS = [
   'src/adapters/express.ts',
   'src/adapters/koa.ts',
   'src/adapters/fastify.ts',
+  'src/adapters/nestjs/index.ts',
   'src/jwt/index.ts',
 ];
 const root = fileURLToPath(new URL('../../', import.meta.url));

@@ -1,0 +1,153 @@
+import type { IncomingHttpHeaders } from 'node:http';
+import { configError } from '../../errors.js';
+import type { SessionLimitContext } from '../../http/context.js';
+import type { HttpAnswer, HttpExchange } from '../../http/exchange.js';
+
+// The two platforms are described by the few members used here, so the adapter needs neither
+// platform's types installed: an app on Fastify has no Express types, and the other way round.
+
+/** What Express's `req` and Fastify's `request` both have, and where the context goes. */
+export interface PlatformRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: IncomingHttpHeaders;
+  readonly ip: string | undefined;
+  sessionLimit?: SessionLimitContext | null;
+}
+
+type Next = (error?: unknown) => void;
+
+interface ExpressResponse {
+  append(field: string, value: string): unknown;
+  status(code: number): unknown;
+  set(headers: Readonly<Record<string, string>>): unknown;
+  redirect(status: number, url: string): void;
+  json(body: unknown): unknown;
+}
+
+interface FastifyReply {
+  header(name: string, value: string): unknown;
+  code(status: number): unknown;
+  headers(values: Readonly<Record<string, string>>): unknown;
+  redirect(url: string, code: number): unknown;
+  send(body?: unknown): unknown;
+}
+
+/** One request on either platform as the HTTP layer sees it, and how to answer it. */
+export interface NestExchange extends HttpExchange {
+  readonly request: PlatformRequest;
+  /** Express's `res` or Fastify's `reply`. */
+  readonly response: unknown;
+  /** Sends an answer the HTTP layer decided on. */
+  send(answer: HttpAnswer): void;
+}
+
+abstract class PlatformExchange implements NestExchange {
+  constructor(
+    readonly request: PlatformRequest,
+    readonly response: unknown,
+  ) {}
+
+  get method(): string {
+    return this.request.method;
+  }
+
+  get path(): string {
+    const url = this.request.url;
+    const query = url.indexOf('?');
+    return query === -1 ? url : url.slice(0, query);
+  }
+
+  get ip(): string | undefined {
+    return this.request.ip;
+  }
+
+  header(name: string): string | undefined {
+    const value = this.request.headers[name];
+    return Array.isArray(value) ? value.join(', ') : value;
+  }
+
+  abstract setCookie(value: string): void;
+
+  abstract send(answer: HttpAnswer): void;
+}
+
+class ExpressExchange extends PlatformExchange {
+  declare readonly response: ExpressResponse;
+
+  setCookie(value: string): void {
+    this.response.append('Set-Cookie', value);
+  }
+
+  send(answer: HttpAnswer): void {
+    this.response.status(answer.status);
+    if (answer.headers) this.response.set(answer.headers);
+    if (answer.location !== undefined) this.response.redirect(303, answer.location);
+    else this.response.json(answer.json);
+  }
+}
+
+class FastifyExchange extends PlatformExchange {
+  declare readonly response: FastifyReply;
+
+  setCookie(value: string): void {
+    // Fastify keeps every Set-Cookie given to `reply.header`, next to the app's own cookies.
+    this.response.header('set-cookie', value);
+  }
+
+  send(answer: HttpAnswer): void {
+    this.response.code(answer.status);
+    if (answer.headers) this.response.headers(answer.headers);
+    if (answer.location !== undefined) this.response.redirect(answer.location, 303);
+    else this.response.send(answer.json);
+  }
+}
+
+interface ExpressApp {
+  use(handler: (req: PlatformRequest, res: ExpressResponse, next: Next) => void): unknown;
+}
+
+interface FastifyApp {
+  hasRequestDecorator(name: string): boolean;
+  decorateRequest(name: string, value: null): unknown;
+  addHook(
+    name: 'onRequest',
+    hook: (request: PlatformRequest, reply: FastifyReply, done: Next) => void,
+  ): unknown;
+}
+
+/** The part of Nest's HTTP adapter (`HttpAdapterHost.httpAdapter`) this needs. */
+export interface NestHttpAdapter {
+  getType(): string;
+  getInstance(): unknown;
+}
+
+/**
+ * Runs `handle` on every request of the app, before Nest's guards, interceptors, pipes and
+ * handlers, with the platform's own request and response: an Express middleware on the Express
+ * platform, a Fastify `onRequest` hook on the Fastify one. Registered while Nest sets up its
+ * modules, so on Express it comes before every route.
+ */
+export function mountOnPlatform(
+  adapter: NestHttpAdapter | undefined,
+  handle: (exchange: NestExchange, next: Next) => void,
+): void {
+  const type = adapter?.getType();
+  if (type === 'express') {
+    const app = adapter?.getInstance() as ExpressApp;
+    app.use((req, res, next) => {
+      handle(new ExpressExchange(req, res), next);
+    });
+  } else if (type === 'fastify') {
+    const app = adapter?.getInstance() as FastifyApp;
+    if (!app.hasRequestDecorator('sessionLimit')) app.decorateRequest('sessionLimit', null);
+    app.addHook('onRequest', (request, reply, done) => {
+      handle(new FastifyExchange(request, reply), done);
+    });
+  } else {
+    throw configError(
+      'SessionLimitModule',
+      `runs on the Express and Fastify platforms of an HTTP application, not on ${type === undefined ? 'an application without an HTTP server' : `'${type}'`}`,
+    );
+  }
+}

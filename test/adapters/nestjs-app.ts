@@ -1,0 +1,134 @@
+// The adapter suite's routes as a NestJS app, and a starter for either platform.
+import 'reflect-metadata';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import {
+  type ArgumentsHost,
+  Body,
+  Catch,
+  ConflictException,
+  Controller,
+  Delete,
+  type DynamicModule,
+  type ExceptionFilter,
+  Get,
+  Header,
+  HttpCode,
+  type INestApplication,
+  Inject,
+  Module,
+  Param,
+  Post,
+  type Type,
+  UnauthorizedException,
+} from '@nestjs/common';
+import { HttpAdapterHost, NestFactory } from '@nestjs/core';
+import { ExpressAdapter } from '@nestjs/platform-express';
+import { FastifyAdapter } from '@nestjs/platform-fastify';
+import { SessionLimiterError } from '../../src/index.js';
+import { CurrentSession, type SessionLimitContext } from '../../src/adapters/nestjs/index.js';
+import { SUITE_USERS } from '../conformance/adapters.js';
+
+export type Platform = 'express' | 'fastify';
+export const PLATFORMS: readonly Platform[] = ['express', 'fastify'];
+
+interface LoginBody {
+  username?: string;
+  replace?: string;
+}
+
+/** The routes every adapter's test app serves (see test/conformance/adapters.ts). */
+@Controller()
+export class SuiteController {
+  @Post('api/login')
+  @HttpCode(200)
+  async login(@Body() body: LoginBody, @CurrentSession() sessions: SessionLimitContext) {
+    const user = SUITE_USERS[body.username ?? ''];
+    if (!user) throw new UnauthorizedException({ error: { code: 'INVALID_CREDENTIALS' } });
+    const ended = sessions.ended?.reason ?? null;
+    const r = await sessions.login(user, { replace: body.replace });
+    if (!r.ok) throw new ConflictException({ error: { code: r.code }, active: r.active });
+    return { session: r.session, ended };
+  }
+
+  @Get('api/me')
+  me(@CurrentSession() { session }: SessionLimitContext) {
+    if (!session) throw new UnauthorizedException({ error: { code: 'UNAUTHENTICATED' } });
+    return { session };
+  }
+
+  @Get('api/sessions')
+  async list(@CurrentSession() sessions: SessionLimitContext) {
+    return { sessions: await sessions.list(), current: sessions.session?.id };
+  }
+
+  @Delete('api/sessions/:id')
+  async revoke(@Param('id') id: string, @CurrentSession() sessions: SessionLimitContext) {
+    return { revoked: await sessions.revoke(id) };
+  }
+
+  @Post('api/sessions/revoke-others')
+  @HttpCode(200)
+  async revokeOthers(@CurrentSession() sessions: SessionLimitContext) {
+    return { revoked: await sessions.revokeOthers() };
+  }
+
+  @Post('api/logout')
+  @HttpCode(200)
+  async logout(@CurrentSession() sessions: SessionLimitContext) {
+    return { closed: await sessions.logout() };
+  }
+
+  @Get('login')
+  @Header('content-type', 'text/html')
+  loginPage(@CurrentSession() { notice }: SessionLimitContext) {
+    return `<p role="alert">${notice ?? ''}</p>`;
+  }
+
+  @Get('dashboard')
+  @Header('content-type', 'text/html')
+  dashboard(@CurrentSession() { session }: SessionLimitContext) {
+    return session ? 'dashboard' : 'anonymous';
+  }
+}
+
+/** SESSION_NOT_FOUND from a route is a 404; any other library error a 500 with its code. */
+@Catch(SessionLimiterError)
+class LibraryErrors implements ExceptionFilter {
+  constructor(@Inject(HttpAdapterHost) private readonly host: HttpAdapterHost) {}
+
+  catch(error: SessionLimiterError, args: ArgumentsHost): void {
+    const status = error.code === 'SESSION_NOT_FOUND' ? 404 : 500;
+    const response: unknown = args.switchToHttp().getResponse();
+    this.host.httpAdapter.reply(response, { error: { code: error.code } }, status);
+  }
+}
+
+/** A running app; `close` stops it. */
+export interface NestServed {
+  app: INestApplication;
+  url: string;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a Nest app on 127.0.0.1 (a free port) on the given platform: a root module importing
+ * `imports`, with the suite's routes (or `controllers`) and its error filter.
+ */
+export async function startNest(
+  platform: Platform,
+  imports: (Type | DynamicModule)[],
+  controllers: Type[] = [SuiteController],
+): Promise<NestServed> {
+  @Module({ imports, controllers })
+  class AppModule {}
+
+  const adapter = platform === 'express' ? new ExpressAdapter() : new FastifyAdapter();
+  // Nest declares its options as a class; an object literal is how its documentation passes them.
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
+  const app = await NestFactory.create(AppModule, adapter, { logger: false, abortOnError: false });
+  app.useGlobalFilters(new LibraryErrors(app.get(HttpAdapterHost)));
+  await app.listen(0, '127.0.0.1');
+  const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
+  return { app, url: `http://127.0.0.1:${port}`, close: () => app.close() };
+}
