@@ -3,7 +3,11 @@ import { configError, type SessionLimiterError } from '../errors.js';
 import { type TokenCarrier, bearerCarrier, cookieCarrier } from '../http/carriers.js';
 import { type DeadSession, SessionLimitContext } from '../http/context.js';
 import type { HttpAnswer, HttpExchange } from '../http/exchange.js';
-import { type EventStreamOptions, checkEventStreamOptions } from '../http/events.js';
+import {
+  type EventStreamOptions,
+  checkEventStreamOptions,
+  serverResponseSink,
+} from '../http/events.js';
 import { type GateDecision, SessionGate } from '../http/gate.js';
 import { type GateOptions, gateSettings } from '../http/options.js';
 import type { SessionLimiter } from '../limiter.js';
@@ -178,15 +182,7 @@ export function sessionEvents(options: EventStreamOptions = {}): RequestHandler 
     if (!context) {
       throw configError('sessionEvents', 'needs the sessionLimit middleware mounted before it');
     }
-    const refusal = context.streamEvents(
-      {
-        start: (headers) => res.writeHead(200, headers).flushHeaders(),
-        write: (chunk) => res.write(chunk),
-        end: () => res.end(),
-        onClose: (listener) => res.once('close', listener),
-      },
-      options,
-    );
+    const refusal = context.streamEvents(serverResponseSink(res), options);
     if (refusal) send(res, refusal);
   };
 }

@@ -19,6 +19,8 @@ import {
   Module,
   Param,
   Post,
+  Req,
+  Res,
   type Type,
   UnauthorizedException,
 } from '@nestjs/common';
@@ -26,7 +28,11 @@ import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
 import { SessionLimiterError } from '../../src/index.js';
-import { CurrentSession, type SessionLimitContext } from '../../src/adapters/nestjs/index.js';
+import {
+  CurrentSession,
+  SessionEvents,
+  type SessionLimitContext,
+} from '../../src/adapters/nestjs/index.js';
 import { SUITE_USERS } from '../conformance/adapters.js';
 
 export type Platform = 'express' | 'fastify';
@@ -40,6 +46,8 @@ interface LoginBody {
 /** The routes every adapter's test app serves (see test/conformance/adapters.ts). */
 @Controller()
 export class SuiteController {
+  constructor(@Inject(SessionEvents) private readonly events: SessionEvents) {}
+
   @Post('api/login')
   @HttpCode(200)
   async login(@Body() body: LoginBody, @CurrentSession() sessions: SessionLimitContext) {
@@ -83,6 +91,11 @@ export class SuiteController {
   @Header('content-type', 'text/html')
   loginPage(@CurrentSession() { notice }: SessionLimitContext) {
     return `<p role="alert">${notice ?? ''}</p>`;
+  }
+
+  @Get('api/events')
+  stream(@Req() request: object, @Res() response: object): void {
+    this.events.stream(request, response);
   }
 
   @Get('dashboard')

@@ -23,6 +23,7 @@ import {
   sessionLimitOf,
 } from '../../src/adapters/nestjs/index.js';
 import { Browser } from '../support/browser.js';
+import { openEvents } from '../support/events.js';
 import {
   describeAdapterConformance,
   FIREFOX_WIN,
@@ -217,6 +218,22 @@ describe.each(PLATFORMS)('NestJS adapter on %s', (platform: Platform) => {
     };
     expect(await b.json('/api/me')).toEqual({ status: 503, body: { down: true } });
     expect(errors).toEqual(['STORE_UNAVAILABLE']);
+  });
+
+  it('ends open event streams when the app shuts down, so it can close', async () => {
+    const served = await startNest(platform, [
+      SessionLimitModule.forRoot({ limiter: newLimiter() }),
+    ]);
+    const b = new Browser(served.url);
+    await b.request('/api/login', { json: { username: 'bob' } });
+    const stream = await openEvents(b);
+    try {
+      expect(stream.status).toBe(200);
+      await served.close();
+      await stream.ended(2000);
+    } finally {
+      stream.close();
+    }
   });
 
   it('forRootAsync builds the options from injected providers of an imported module', async () => {

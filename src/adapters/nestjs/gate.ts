@@ -4,7 +4,13 @@ import type { DeadSession } from '../../http/context.js';
 import { type GateDecision, SessionGate } from '../../http/gate.js';
 import { type GateOptions, gateSettings } from '../../http/options.js';
 import type { SessionLimiter } from '../../limiter.js';
-import type { NestExchange, PlatformRequest } from './platforms.js';
+import {
+  type NestExchange,
+  type NestHttpAdapter,
+  type Platform,
+  type PlatformRequest,
+  platformOf,
+} from './platforms.js';
 
 /**
  * Options of `SessionLimitModule.forRoot`: the limiter, the options every adapter shares, and
@@ -50,6 +56,9 @@ type PlatformOptions = SessionLimitModuleOptions<unknown, PlatformRequest>;
 
 const HOOKS = ['passThroughDead', 'onRevoked', 'onStoreError'] as const;
 
+/** The injection token of the module's {@link NestGate}. */
+export const GATE = Symbol('session-limiter NestJS gate');
+
 /**
  * The gate with the app's hooks, its options checked once as the app starts. Runs on every
  * request of either platform; the platform mapping is in `platforms.ts`.
@@ -58,6 +67,9 @@ export class NestGate {
   readonly #gate: SessionGate<NestExchange>;
   readonly #onRevoked: PlatformOptions['onRevoked'];
   readonly #onStoreError: PlatformOptions['onStoreError'];
+  #platform: Platform | undefined;
+  /** Ends the open event streams when the app shuts down. */
+  #streams = new AbortController();
 
   /** @throws SessionLimiterError `INVALID_CONFIG` for a bad option, naming it */
   constructor(input: unknown) {
@@ -79,6 +91,29 @@ export class NestGate {
     });
     this.#onRevoked = options.onRevoked;
     this.#onStoreError = options.onStoreError;
+  }
+
+  /** Starts checking every request of the app (Nest calls the module's `configure` per app). */
+  mount(adapter: NestHttpAdapter | undefined): void {
+    this.#platform = platformOf(adapter);
+    this.#streams = new AbortController();
+    this.#platform.mount(this.run);
+  }
+
+  /** Serves the session's event stream on a route's own request and response. */
+  streamEvents(request: PlatformRequest, response: unknown): void {
+    const context = request.sessionLimit;
+    if (!this.#platform || !context) {
+      throw configError('SessionEvents', 'serves HTTP routes of an app that has started');
+    }
+    const x = this.#platform.exchange(request, response);
+    const refusal = context.streamEvents(x.eventSink(), { signal: this.#streams.signal });
+    if (refusal) x.send(refusal);
+  }
+
+  /** Ends every open event stream (the app is shutting down). */
+  endStreams(): void {
+    this.#streams.abort();
   }
 
   /** Decides one request: `next()` to go on, or the answer is sent (or `next(error)`). */

@@ -9,12 +9,10 @@ import {
 } from '@nestjs/common';
 import { HttpAdapterHost } from '@nestjs/core';
 import { configError } from '../../errors.js';
-import { NestGate, type SessionLimitModuleOptions } from './gate.js';
+import { SessionEvents } from './events.js';
+import { GATE, NestGate, type SessionLimitModuleOptions } from './gate.js';
 import { SessionGuard } from './guard.js';
-import { mountOnPlatform, type NestHttpAdapter } from './platforms.js';
-
-/** The module's checked options, ready to run; private to this module. */
-const GATE = Symbol('session-limiter NestJS gate');
+import type { NestHttpAdapter } from './platforms.js';
 
 /**
  * Options of `SessionLimitModule.forRootAsync`: a factory (with its injected dependencies and
@@ -79,7 +77,7 @@ export class SessionLimitModule implements NestModule {
 
   /** Nest calls this while it sets up the app, before it adds the routes. */
   configure(): void {
-    mountOnPlatform(this.host.httpAdapter as NestHttpAdapter | undefined, this.gate.run);
+    this.gate.mount(this.host.httpAdapter as NestHttpAdapter | undefined);
   }
 
   /**
@@ -136,7 +134,7 @@ function withGate(gate: Provider): DynamicModule {
   return {
     module: SessionLimitModule,
     global: true,
-    providers: [gate, SessionGuard],
-    exports: [SessionGuard],
+    providers: [gate, SessionGuard, SessionEvents],
+    exports: [SessionGuard, SessionEvents],
   };
 }

@@ -1,6 +1,7 @@
-import type { IncomingHttpHeaders } from 'node:http';
+import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
 import { configError } from '../../errors.js';
 import type { SessionLimitContext } from '../../http/context.js';
+import { type EventSink, serverResponseSink } from '../../http/events.js';
 import type { HttpAnswer, HttpExchange } from '../../http/exchange.js';
 
 // The two platforms are described by the few members used here, so the adapter needs neither
@@ -26,6 +27,9 @@ interface ExpressResponse {
 }
 
 interface FastifyReply {
+  readonly raw: ServerResponse;
+  /** Tells Fastify the response is written to `raw` directly (an event stream). */
+  hijack(): unknown;
   header(name: string, value: string): unknown;
   code(status: number): unknown;
   headers(values: Readonly<Record<string, string>>): unknown;
@@ -40,6 +44,8 @@ export interface NestExchange extends HttpExchange {
   readonly response: unknown;
   /** Sends an answer the HTTP layer decided on. */
   send(answer: HttpAnswer): void;
+  /** Where the session's event stream writes. */
+  eventSink(): EventSink;
 }
 
 abstract class PlatformExchange implements NestExchange {
@@ -70,6 +76,8 @@ abstract class PlatformExchange implements NestExchange {
   abstract setCookie(value: string): void;
 
   abstract send(answer: HttpAnswer): void;
+
+  abstract eventSink(): EventSink;
 }
 
 class ExpressExchange extends PlatformExchange {
@@ -84,6 +92,10 @@ class ExpressExchange extends PlatformExchange {
     if (answer.headers) this.response.set(answer.headers);
     if (answer.location !== undefined) this.response.redirect(303, answer.location);
     else this.response.json(answer.json);
+  }
+
+  eventSink(): EventSink {
+    return serverResponseSink(this.response as unknown as ServerResponse);
   }
 }
 
@@ -100,6 +112,18 @@ class FastifyExchange extends PlatformExchange {
     if (answer.headers) this.response.headers(answer.headers);
     if (answer.location !== undefined) this.response.redirect(answer.location, 303);
     else this.response.send(answer.json);
+  }
+
+  eventSink(): EventSink {
+    const sink = serverResponseSink(this.response.raw);
+    return {
+      ...sink,
+      // The stream is written to the Node.js response; Fastify must not answer as well.
+      start: (headers) => {
+        this.response.hijack();
+        sink.start(headers);
+      },
+    };
   }
 }
 
@@ -122,32 +146,48 @@ export interface NestHttpAdapter {
   getInstance(): unknown;
 }
 
+/** How the module works on one platform. */
+export interface Platform {
+  /** This request and response (the route's `@Req()` and `@Res()`) as an exchange. */
+  exchange(request: PlatformRequest, response: unknown): NestExchange;
+  /**
+   * Runs `handle` on every request of the app, before Nest's guards, interceptors, pipes and
+   * handlers, with the platform's own request and response.
+   */
+  mount(handle: (exchange: NestExchange, next: Next) => void): void;
+}
+
 /**
- * Runs `handle` on every request of the app, before Nest's guards, interceptors, pipes and
- * handlers, with the platform's own request and response: an Express middleware on the Express
- * platform, a Fastify `onRequest` hook on the Fastify one. Registered while Nest sets up its
- * modules, so on Express it comes before every route.
+ * The app's platform: an Express middleware on Express, a Fastify `onRequest` hook on Fastify.
+ * Mounted while Nest sets up its modules, so on Express it comes before every route.
  */
-export function mountOnPlatform(
-  adapter: NestHttpAdapter | undefined,
-  handle: (exchange: NestExchange, next: Next) => void,
-): void {
+export function platformOf(adapter: NestHttpAdapter | undefined): Platform {
   const type = adapter?.getType();
   if (type === 'express') {
     const app = adapter?.getInstance() as ExpressApp;
-    app.use((req, res, next) => {
-      handle(new ExpressExchange(req, res), next);
-    });
-  } else if (type === 'fastify') {
-    const app = adapter?.getInstance() as FastifyApp;
-    if (!app.hasRequestDecorator('sessionLimit')) app.decorateRequest('sessionLimit', null);
-    app.addHook('onRequest', (request, reply, done) => {
-      handle(new FastifyExchange(request, reply), done);
-    });
-  } else {
-    throw configError(
-      'SessionLimitModule',
-      `runs on the Express and Fastify platforms of an HTTP application, not on ${type === undefined ? 'an application without an HTTP server' : `'${type}'`}`,
-    );
+    return {
+      exchange: (request, response) => new ExpressExchange(request, response),
+      mount(handle) {
+        app.use((req, res, next) => {
+          handle(new ExpressExchange(req, res), next);
+        });
+      },
+    };
   }
+  if (type === 'fastify') {
+    const app = adapter?.getInstance() as FastifyApp;
+    return {
+      exchange: (request, response) => new FastifyExchange(request, response),
+      mount(handle) {
+        if (!app.hasRequestDecorator('sessionLimit')) app.decorateRequest('sessionLimit', null);
+        app.addHook('onRequest', (request, reply, done) => {
+          handle(new FastifyExchange(request, reply), done);
+        });
+      },
+    };
+  }
+  throw configError(
+    'SessionLimitModule',
+    `runs on the Express and Fastify platforms of an HTTP application, not on ${type === undefined ? 'an application without an HTTP server' : `'${type}'`}`,
+  );
 }
