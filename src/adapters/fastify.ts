@@ -13,6 +13,7 @@ import type { HttpAnswer, HttpExchange } from '../http/exchange.js';
 import { type EventStreamOptions, checkEventStreamOptions } from '../http/events.js';
 import { type GateDecision, SessionGate } from '../http/gate.js';
 import { type GateOptions, gateSettings } from '../http/options.js';
+import { NodeRequestExchange } from '../http/request.js';
 import type { SessionLimiter } from '../limiter.js';
 
 export { SessionLimitContext, type DeadSession };
@@ -74,29 +75,15 @@ interface FastifyExchange extends HttpExchange {
   readonly reply: FastifyReply;
 }
 
-class FastifyRequestExchange implements FastifyExchange {
+class FastifyRequestExchange
+  extends NodeRequestExchange<FastifyRequest>
+  implements FastifyExchange
+{
   constructor(
-    readonly request: FastifyRequest,
+    request: FastifyRequest,
     readonly reply: FastifyReply,
-  ) {}
-
-  get method(): string {
-    return this.request.method;
-  }
-
-  get path(): string {
-    const { url } = this.request;
-    const query = url.indexOf('?');
-    return query === -1 ? url : url.slice(0, query);
-  }
-
-  get ip(): string | undefined {
-    return this.request.ip;
-  }
-
-  header(name: string): string | undefined {
-    const value = this.request.headers[name];
-    return Array.isArray(value) ? value.join(', ') : value;
+  ) {
+    super(request);
   }
 
   setCookie(value: string): void {

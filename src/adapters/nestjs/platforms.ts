@@ -1,18 +1,15 @@
-import type { IncomingHttpHeaders, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { configError } from '../../errors.js';
 import type { SessionLimitContext } from '../../http/context.js';
 import { type EventSink, serverResponseSink } from '../../http/events.js';
 import type { HttpAnswer, HttpExchange } from '../../http/exchange.js';
+import { NodeRequestExchange, type NodeShapedRequest } from '../../http/request.js';
 
 // The two platforms are described by the few members used here, so the adapter needs neither
 // platform's types installed: an app on Fastify has no Express types, and the other way round.
 
 /** What Express's `req` and Fastify's `request` both have, and where the context goes. */
-export interface PlatformRequest {
-  readonly method: string;
-  readonly url: string;
-  readonly headers: IncomingHttpHeaders;
-  readonly ip: string | undefined;
+export interface PlatformRequest extends NodeShapedRequest {
   sessionLimit?: SessionLimitContext | null;
 }
 
@@ -48,32 +45,16 @@ export interface NestExchange extends HttpExchange {
   eventSink(): EventSink;
 }
 
-abstract class PlatformExchange implements NestExchange {
+abstract class PlatformExchange
+  extends NodeRequestExchange<PlatformRequest>
+  implements NestExchange
+{
   constructor(
-    readonly request: PlatformRequest,
+    request: PlatformRequest,
     readonly response: unknown,
-  ) {}
-
-  get method(): string {
-    return this.request.method;
+  ) {
+    super(request);
   }
-
-  get path(): string {
-    const url = this.request.url;
-    const query = url.indexOf('?');
-    return query === -1 ? url : url.slice(0, query);
-  }
-
-  get ip(): string | undefined {
-    return this.request.ip;
-  }
-
-  header(name: string): string | undefined {
-    const value = this.request.headers[name];
-    return Array.isArray(value) ? value.join(', ') : value;
-  }
-
-  abstract setCookie(value: string): void;
 
   abstract send(answer: HttpAnswer): void;
 
