@@ -7,25 +7,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSessionLimiter } from '../../src/index.js';
 import { RedisStore, type RedisClient } from '../../src/stores/redis/index.js';
 import { describeStoreConformance, InstrumentedStore, waitFor } from '../conformance/suite.js';
-import {
-  type ClientKind,
-  randomPrefix,
-  type RedisServer,
-  redisServer,
-  sparePort,
-} from '../support/factories/redis.js';
+import { type ClientKind, randomPrefix } from '../support/factories/redis.js';
+import { hasBinaries, type RedisServer, redisServer, sparePort } from '../support/servers.js';
 
 // A three-node Redis Cluster of the test's own: every script must keep its keys in one hash slot
 // (the cluster refuses CROSSSLOT otherwise), and PUBLISH reaches subscribers on any node. Needs
 // the redis-server and redis-cli binaries; outside CI their absence skips this loudly.
-const hasBinaries = ['redis-server', 'redis-cli'].every(
-  (binary) => spawnSync(binary, ['--version']).status === 0,
-);
-if (!hasBinaries) {
-  const message = 'redis-server or redis-cli is not on PATH';
-  if (process.env.CI === 'true') throw new Error(`${message}; CI needs them`);
-  console.warn(`\n!!! ${message}: SKIPPING the Redis Cluster suite. !!!\n`);
-}
+const available = hasBinaries('the Redis Cluster suite', 'redis-server', 'redis-cli');
 
 const KINDS: ClientKind[] = ['ioredis', 'node-redis'];
 
@@ -60,7 +48,7 @@ async function clusterUp(ports: number[]): Promise<boolean> {
   return true;
 }
 
-describe.runIf(hasBinaries)('RedisStore on a Redis Cluster', () => {
+describe.runIf(available)('RedisStore on a Redis Cluster', () => {
   let servers: RedisServer[] = [];
   let ports: number[] = [];
 

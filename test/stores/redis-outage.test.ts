@@ -1,25 +1,14 @@
-import { spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSessionLimiter, type OpenResult, type SessionLimiter } from '../../src/index.js';
 import { RedisStore } from '../../src/stores/redis/index.js';
 import { InstrumentedStore, waitFor } from '../conformance/suite.js';
-import {
-  type ClientKind,
-  type OpenedClient,
-  openClient,
-  type RedisServer,
-  redisServer,
-} from '../support/factories/redis.js';
+import { type ClientKind, type OpenedClient, openClient } from '../support/factories/redis.js';
+import { hasBinaries, type RedisServer, redisServer } from '../support/servers.js';
 
 // This suite runs its own redis-server (it stops and restarts it), so it needs the binary, not
 // REDIS_URL. Outside CI a missing binary skips it loudly; under CI=true it fails.
-const hasRedisServer = spawnSync('redis-server', ['--version']).status === 0;
-if (!hasRedisServer) {
-  const message = 'redis-server is not on PATH';
-  if (process.env.CI === 'true') throw new Error(`${message}; CI needs it`);
-  console.warn(`\n!!! ${message}: SKIPPING the Redis outage suite. !!!\n`);
-}
+const hasRedisServer = hasBinaries('the Redis outage suite', 'redis-server');
 
 const KINDS: ClientKind[] = ['ioredis', 'node-redis'];
 /** The store's `timeout` in these tests: the documented bound on any wait. */

@@ -2,14 +2,8 @@
 // connection) and RedisStore on one Redis. Options (JSON): `{ url?, prefix?, client? }` with
 // `client` 'ioredis' (the default) or 'node-redis'; `url` defaults to REDIS_URL. Closing leaves
 // the keys: other processes may still be using them (see deleteKeys).
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { type AddressInfo, connect, createServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Redis } from 'ioredis';
 import { createClient } from 'redis';
 import { RedisStore, type RedisClient } from '../../../src/stores/redis/index.js';
@@ -118,84 +112,4 @@ function checkOptions(options: unknown): RedisFactoryOptions {
   if (prefix !== undefined) checked.prefix = prefix;
   if (client !== undefined) checked.client = client;
   return checked;
-}
-
-/** A redis-server of the test's own, on a spare port, with no persistence and its own directory. */
-export interface RedisServer {
-  port: number;
-  url: string;
-  /** Starts it (again, on the same port) and waits until it accepts connections. */
-  start(): Promise<void>;
-  /** Kills it (SIGKILL: a crash, not a shutdown) and waits until it is gone. */
-  stop(): Promise<void>;
-  /** Stops it for good and removes its directory. */
-  destroy(): Promise<void>;
-}
-
-/**
- * A redis-server for one test file. `port` defaults to a spare one; `args` are more options
- * (`--cluster-enabled yes`, say).
- */
-export async function redisServer(
-  options: { port?: number; args?: string[] } = {},
-): Promise<RedisServer> {
-  const port = options.port ?? (await sparePort());
-  const dir = await mkdtemp(join(tmpdir(), 'session-limiter-redis-'));
-  let child: ChildProcess | undefined;
-  const server: RedisServer = {
-    port,
-    url: `redis://127.0.0.1:${port}`,
-    async start() {
-      if (child) return;
-      child = spawn(
-        'redis-server',
-        [
-          ...['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no'],
-          ...(options.args ?? []),
-        ],
-        { cwd: dir, stdio: 'ignore' },
-      );
-      child.once('exit', () => (child = undefined));
-      const deadline = performance.now() + 5_000;
-      while (!(await accepts(port))) {
-        if (performance.now() > deadline) throw new Error(`redis-server did not start on ${port}`);
-        await sleep(20);
-      }
-    },
-    async stop() {
-      const running = child;
-      if (!running) return;
-      const exited = once(running, 'exit');
-      running.kill('SIGKILL');
-      await exited;
-    },
-    async destroy() {
-      await server.stop();
-      await rm(dir, { recursive: true, force: true });
-    },
-  };
-  return server;
-}
-
-/** A port nothing listens on (0: any the system picks). */
-export function sparePort(port = 0): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(port, '127.0.0.1', () => {
-      const { port: free } = probe.address() as AddressInfo;
-      probe.close(() => resolve(free));
-    });
-  });
-}
-
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: '127.0.0.1', port });
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
