@@ -3,6 +3,7 @@
 import type { Notification, Pool, PoolClient } from 'pg';
 import type { ListenMeta, Sql } from 'postgres';
 import { configError } from '../../errors.js';
+import { timedOut, withDeadline } from './deadline.js';
 import { quoteIdent } from './sql.js';
 
 /** A statement parameter. Statements cast each one (`$1::bigint`), so no client guesses types. */
@@ -44,10 +45,14 @@ export type PostgresClient = Pool | Sql;
 /** Reconnect delays of the pg LISTEN connection: doubling from the first to the last. */
 export const LISTEN_BACKOFF = { first: 100, last: 5_000 };
 
-/** Picks the driver for `client`, or throws `INVALID_CONFIG`. */
-export function driverFor(client: unknown): Driver {
-  if (isPostgresJs(client)) return postgresJsDriver(client);
-  if (isPgPool(client)) return pgDriver(client);
+/**
+ * Picks the driver for `client`, or throws `INVALID_CONFIG`. Every statement the driver runs, the
+ * wait for a connection included, rejects with `STORE_UNAVAILABLE` after `timeout` ms, and is
+ * then cancelled on the server.
+ */
+export function driverFor(client: unknown, timeout: number): Driver {
+  if (isPostgresJs(client)) return postgresJsDriver(client, timeout);
+  if (isPgPool(client)) return pgDriver(client, timeout);
   if (isPgClient(client)) {
     throw configError(
       'client',
@@ -86,15 +91,24 @@ function isPgClient(client: unknown): boolean {
   );
 }
 
-function postgresJsDriver(sql: Sql): Driver {
-  const run = async (on: Pick<Sql, 'unsafe'>, text: string, params: readonly Param[]) => {
-    const rows = await on.unsafe(text, [...params]).values();
-    return rows.map((row) => row[0] as unknown);
+function postgresJsDriver(sql: Sql, timeout: number): Driver {
+  /** Runs a statement that must answer within `ms`; past it, postgres.js cancels it. */
+  const run = (on: Pick<Sql, 'unsafe'>, text: string, params: readonly Param[], ms: number) => {
+    if (ms <= 0) return Promise.reject(timedOut(timeout));
+    const query = on.unsafe(text, [...params]).values();
+    const rows = query.then((values) => values.map((row) => row[0] as unknown));
+    return withDeadline(rows, ms, () => query.cancel());
   };
   return {
-    query: (text, params) => run(sql, text, params),
+    query: (text, params) => run(sql, text, params, timeout),
     async transaction(body) {
-      await sql.begin((tx) => body((text, params) => run(tx, text, params)));
+      const deadline = performance.now() + timeout;
+      const transaction = sql.begin((tx) =>
+        body((text, params) => run(tx, text, params, deadline - performance.now())),
+      );
+      // A transaction still waiting for a connection at the deadline runs nothing when it gets
+      // one: its first statement finds no time left and rolls it back.
+      await withDeadline(transaction, timeout, () => undefined);
     },
     async listen(channel, events) {
       let stopped = false;
@@ -107,13 +121,22 @@ function postgresJsDriver(sql: Sql): Driver {
         events.status(true);
       };
       let meta: ListenMeta | undefined;
-      try {
-        meta = await sql.listen(channel, (payload) => stopped || events.notify(payload), onlisten);
-      } catch {
-        // postgres.js keeps the listener and retries with backoff; onlisten reports success.
-        // There is then no handle to unlisten with: after stop, the listener stays registered
-        // (silenced) until sql.end().
-      }
+      const listening = sql.listen(
+        channel,
+        (payload) => stopped || events.notify(payload),
+        onlisten,
+      );
+      // On failure postgres.js keeps the listener and retries with backoff; onlisten reports
+      // success. There is then no handle to unlisten with: after stop, the listener stays
+      // registered (silenced) until sql.end(). A handle that comes after stop is used at once.
+      listening.then(
+        (handle) => {
+          meta = handle;
+          if (stopped) void handle.unlisten().catch(() => undefined);
+        },
+        () => undefined,
+      );
+      await withDeadline(listening, timeout, () => undefined).catch(() => undefined);
       return async () => {
         stopped = true;
         await meta?.unlisten().catch(() => undefined);
@@ -122,40 +145,110 @@ function postgresJsDriver(sql: Sql): Driver {
   };
 }
 
-function pgDriver(pool: Pool): Driver {
-  const run = async (on: Pool | PoolClient, text: string, params: readonly Param[]) => {
-    const result = await on.query<unknown[]>({ text, values: [...params], rowMode: 'array' });
+function pgDriver(pool: Pool, timeout: number): Driver {
+  const run = async (client: PoolClient, text: string, params: readonly Param[]) => {
+    const result = await client.query<unknown[]>({ text, values: [...params], rowMode: 'array' });
     return result.rows.map((row) => row[0]);
   };
   return {
-    query: (text, params) => run(pool, text, params),
-    async transaction(body) {
-      const client = await pool.connect();
-      // A checked-out client has no error listener of the pool's, and an 'error' event nobody
-      // listens to crashes the process. The failing query rejects too, which is enough.
-      const ignore = () => undefined;
-      client.on('error', ignore);
-      let failed = false;
-      try {
+    query: (text, params) => withClient(pool, timeout, (client) => run(client, text, params)),
+    transaction: (body) =>
+      withClient(pool, timeout, async (client) => {
         await client.query('BEGIN');
-        await body((text, params) => run(client, text, params));
-        await client.query('COMMIT');
-      } catch (error) {
-        failed = true;
-        await client.query('ROLLBACK').catch(ignore);
-        throw error;
-      } finally {
-        client.off('error', ignore);
-        // A failed client may be broken: the pool closes it instead of reusing it.
-        client.release(failed);
-      }
-    },
+        try {
+          await body((text, params) => run(client, text, params));
+          await client.query('COMMIT');
+        } catch (error) {
+          await client.query('ROLLBACK').catch(ignore);
+          throw error;
+        }
+      }),
     async listen(channel, events) {
-      const listener = new PgListener(pool, channel, events);
+      const listener = new PgListener(pool, channel, events, timeout);
       await listener.connect();
       return () => listener.stop();
     },
   };
+}
+
+const ignore = () => undefined;
+
+/**
+ * Runs `work` on a client checked out of the pool, all within `timeout` (the wait for a client
+ * included). Past it the caller gets `STORE_UNAVAILABLE` at once, and the client is closed, never
+ * handed to another caller while its statement may still run. With `cancel`, the statement is
+ * also cancelled on the server, so it cannot go on holding locks or commit late.
+ */
+function withClient<T>(
+  pool: Pool,
+  timeout: number,
+  work: (client: PoolClient) => Promise<T>,
+  cancel = true,
+): Promise<T> {
+  let client: PoolClient | undefined;
+  let expired = false;
+  let released = false;
+  const release = (destroy: boolean) => {
+    if (!client || released) return;
+    released = true;
+    client.off('error', ignore);
+    client.release(destroy);
+  };
+  const running = pool.connect().then(async (checkedOut) => {
+    client = checkedOut;
+    // A checked-out client has no error listener of the pool's, and an 'error' event nobody
+    // listens to crashes the process. The failing query rejects too, which is enough.
+    checkedOut.on('error', ignore);
+    if (expired) {
+      release(false); // it came after the deadline: unused, it goes straight back
+      throw timedOut(timeout);
+    }
+    try {
+      const value = await work(checkedOut);
+      release(false);
+      return value;
+    } catch (error) {
+      // A failed client may be broken: the pool closes it instead of reusing it.
+      release(true);
+      throw error;
+    }
+  });
+  return withDeadline(running, timeout, () => {
+    expired = true;
+    if (!client || released) return;
+    const pid = backendPid(client);
+    release(true);
+    if (cancel && pid !== undefined) cancelStatement(pool, pid, timeout);
+  });
+}
+
+/** The server process of a pg client: pg keeps it (undocumented, so read with care). */
+function backendPid(client: PoolClient): number | undefined {
+  const pid = (client as { processID?: unknown }).processID;
+  return typeof pid === 'number' ? pid : undefined;
+}
+
+/**
+ * Asks the server to cancel whatever process `pid` runs. Best effort: nobody waits for the
+ * statement any more, and its connection is already closed (which the server notices only once
+ * the statement is over).
+ */
+function cancelStatement(pool: Pool, pid: number, timeout: number): void {
+  const cancelled = withClient(
+    pool,
+    timeout,
+    (client) => client.query('SELECT pg_cancel_backend($1::int)', [pid]),
+    false,
+  );
+  cancelled.catch(ignore);
+}
+
+/** A client from the pool within `timeout`; one that comes later goes straight back. */
+function checkout(pool: Pool, timeout: number): Promise<PoolClient> {
+  const pending = pool.connect();
+  return withDeadline(pending, timeout, () => {
+    pending.then((late) => late.release(), ignore);
+  });
 }
 
 /**
@@ -167,22 +260,24 @@ class PgListener {
   readonly #pool: Pool;
   readonly #channel: string;
   readonly #events: ListenEvents;
+  readonly #timeout: number;
   /** Lets go of the current connection, if there is one. */
   #drop: (() => void) | undefined;
   #retry: NodeJS.Timeout | undefined;
   #failures = 0;
   #stopped = false;
 
-  constructor(pool: Pool, channel: string, events: ListenEvents) {
+  constructor(pool: Pool, channel: string, events: ListenEvents, timeout: number) {
     this.#pool = pool;
     this.#channel = channel;
     this.#events = events;
+    this.#timeout = timeout;
   }
 
   async connect(): Promise<void> {
     let client: PoolClient;
     try {
-      client = await this.#pool.connect();
+      client = await checkout(this.#pool, this.#timeout);
     } catch {
       this.#reconnectLater();
       return;
@@ -209,7 +304,7 @@ class PgListener {
     this.#drop = drop;
     if (this.#stopped) return drop();
     try {
-      await client.query(`LISTEN ${quoteIdent(this.#channel)}`);
+      await withDeadline(client.query(`LISTEN ${quoteIdent(this.#channel)}`), this.#timeout, drop);
     } catch {
       drop();
       return;

@@ -1,3 +1,4 @@
+import { type Duration, parseDuration } from '../../duration.js';
 import { argumentError, configError, describeValue, rejectUnknownKeys } from '../../errors.js';
 import type { SessionEnd, SessionRecord } from '../../session.js';
 import type {
@@ -25,7 +26,7 @@ export interface PostgresStoreOptions {
   /**
    * A `pg` Pool (v8) or a postgres.js `sql` (v3). The store never closes it. Give it a
    * connection timeout (pg `connectionTimeoutMillis`, postgres.js `connect_timeout`) so that
-   * calls fail in bounded time while the server is unreachable.
+   * connection attempts are abandoned too, not only the calls waiting for them.
    */
   client: PostgresClient;
   /**
@@ -33,9 +34,17 @@ export interface PostgresStoreOptions {
    * `_`, at most 48 characters, not starting with `pg_`. Default `'session_limiter'`.
    */
   schema?: string;
+  /**
+   * The longest a statement may take, the wait for a connection included, before the call
+   * rejects with `STORE_UNAVAILABLE` (the limiter denies) and the statement is cancelled on the
+   * server. A stalled server, a lock held elsewhere or a dead connection then cost at most this.
+   * Default `'5s'`.
+   */
+  timeout?: Duration;
 }
 
-const OPTION_KEYS = new Set(['client', 'schema']);
+const OPTION_KEYS = new Set(['client', 'schema', 'timeout']);
+const DEFAULT_TIMEOUT = 5_000;
 
 /**
  * Keeps sessions in PostgreSQL: for many processes on many machines. Every change to one user
@@ -50,11 +59,12 @@ const OPTION_KEYS = new Set(['client', 'schema']);
  * and limiters must be disposed before `pool.end()`, which waits for it); with postgres.js, the
  * connection `sql.listen` opens.
  *
- * Fails closed: while the server cannot be reached every call rejects (the limiter answers
- * `STORE_UNAVAILABLE`) as soon as the client gives up, which is why the client needs a connect
- * timeout. It works again, LISTEN included, as soon as the server is back.
+ * Fails closed: while the server cannot be reached or does not answer, every call rejects (the
+ * limiter answers `STORE_UNAVAILABLE`) as soon as the client gives up, and at the latest after
+ * `timeout`. It works again, LISTEN included, as soon as the server is back.
  *
- * @throws SessionLimiterError `INVALID_CONFIG` for a client that is neither, or a bad schema
+ * @throws SessionLimiterError `INVALID_CONFIG` for a client that is neither, a bad schema or
+ *   timeout
  * @throws SessionLimiterError `INVALID_ARGUMENT` (from calls) for text PostgreSQL cannot store:
  *   U+0000, or an unpaired surrogate
  * @example
@@ -89,7 +99,8 @@ export class PostgresStore implements SessionStore {
       throw configError('options', 'must be an object such as { client: pool }');
     }
     rejectUnknownKeys(options, OPTION_KEYS, 'PostgresStore');
-    this.#driver = driverFor(options.client);
+    const timeout = parseDuration(options.timeout ?? DEFAULT_TIMEOUT, 'timeout', false);
+    this.#driver = driverFor(options.client, timeout);
     this.schema = checkSchema(options.schema ?? 'session_limiter');
     this.#sql = statements(this.schema);
     this.#push = new PushHub(this.#driver, this.#sql.channel);
