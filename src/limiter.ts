@@ -966,11 +966,22 @@ export class SessionLimiter<TUser = unknown> {
     try {
       pending = call();
     } catch (error) {
-      return Promise.reject(storeUnavailable(operation, error));
+      return Promise.reject(this.#storeFailed(operation, error));
     }
     return pending.then(undefined, (error: unknown) => {
-      throw storeUnavailable(operation, error);
+      throw this.#storeFailed(operation, error);
     });
+  }
+
+  /**
+   * A store that cannot be reached may have lost its push channel without noticing yet (a
+   * crashed or frozen server): cached answers are no longer trusted, so every later request
+   * reads the store, and is refused while it stays down.
+   */
+  #storeFailed(operation: string, error: unknown): SessionLimiterError {
+    const failure = storeUnavailable(operation, error);
+    if (failure.code === 'STORE_UNAVAILABLE') this.#cache?.clear();
+    return failure;
   }
 
   #touchIntervalOf(record: SessionRecord): number {
