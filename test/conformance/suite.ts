@@ -57,15 +57,16 @@ export async function waitFor(condition: () => boolean, ms: number, what: string
 }
 
 /**
- * A real store with a window onto it: counts lookups, reports push status, and can hold one
- * lookup after the store answered (to stage a slow read racing a revoke), or one last-seen write
- * before it reaches the store (a slow write racing a revoke).
+ * A real store with a window onto it: counts lookups, reports push status (now and every change
+ * in order), and can hold one lookup after the store answered (to stage a slow read racing a
+ * revoke), or one last-seen write before it reaches the store (a slow write racing a revoke).
  */
 export class InstrumentedStore implements SessionStore {
   finds = 0;
   heldReads = 0;
   heldTouches = 0;
   pushUp = false;
+  readonly statuses: boolean[] = [];
   #hold: Promise<void> | undefined;
   #holdTouch: Promise<void> | undefined;
   readonly #inner: SessionStore;
@@ -81,6 +82,7 @@ export class InstrumentedStore implements SessionStore {
           ended: (notice) => handlers.ended(notice),
           status: (up) => {
             this.pushUp = up;
+            this.statuses.push(up);
             handlers.status(up);
           },
         });

@@ -133,20 +133,9 @@ describe.runIf(available)('PostgresStore outages', () => {
     });
     clients.push(opened);
     const store = new InstrumentedStore(new PostgresStore({ client: opened.client, schema }));
-    const statuses: boolean[] = [];
-    const subscribe = store.subscribe;
-    if (!subscribe) throw new Error('PostgresStore has a push channel');
-    store.subscribe = (handlers) =>
-      subscribe({
-        ended: (notice) => handlers.ended(notice),
-        status: (up) => {
-          statuses.push(up);
-          handlers.status(up);
-        },
-      });
     const limiter = createSessionLimiter({ store, pruneInterval: false });
     limiters.push(limiter);
-    return { limiter, store, statuses };
+    return { limiter, store, statuses: store.statuses };
   }
 
   /** Opens a session on `from`, warms `to`'s cache with it, and checks the cache answers. */
