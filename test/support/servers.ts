@@ -1,12 +1,16 @@
 // Servers a test starts for itself, on spare ports, so it can stop, restart and freeze them
-// without touching the shared ones.
-import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+// without touching the shared ones: a redis-server, and a throwaway PostgreSQL cluster made with
+// initdb and run with pg_ctl.
+import { type ChildProcess, execFile, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { chown, mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { type AddressInfo, connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
 
 /**
  * Whether every binary answers `--version`. Outside CI a missing one skips the suite that needs
@@ -104,4 +108,112 @@ export async function redisServer(
     },
   };
   return server;
+}
+
+/** A throwaway PostgreSQL cluster on a spare port: user `postgres`, database `postgres`, trust. */
+export interface PostgresServer {
+  port: number;
+  url: string;
+  /** Starts it (again, on the same port) and waits until it accepts connections. */
+  start(): Promise<void>;
+  /** Stops it: `immediate` (default) is a crash, every connection cut; `fast` a clean shutdown. */
+  stop(mode?: 'immediate' | 'fast'): Promise<void>;
+  /** Freezes every process of the server (SIGSTOP): connections stay open and nothing answers. */
+  pause(): Promise<void>;
+  /** Lets a paused server run again (SIGCONT). */
+  resume(): Promise<void>;
+  /** Stops it for good and removes its directory. */
+  destroy(): Promise<void>;
+}
+
+/** The newest PostgreSQL's bin directory under /usr/lib/postgresql, or undefined. */
+export async function postgresBinaries(): Promise<string | undefined> {
+  const root = '/usr/lib/postgresql';
+  const versions = await readdir(root).catch(() => [] as string[]);
+  const newest = versions.filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a))[0];
+  return newest === undefined ? undefined : join(root, newest, 'bin');
+}
+
+/** Whether initdb and pg_ctl exist; outside CI their absence skips `suite` loudly. */
+export async function hasPostgresBinaries(suite: string): Promise<boolean> {
+  const bin = await postgresBinaries();
+  return bin !== undefined && hasBinaries(suite, join(bin, 'initdb'), join(bin, 'pg_ctl'));
+}
+
+/**
+ * Makes and starts a PostgreSQL cluster for one test file. PostgreSQL refuses to run as root, so
+ * under root its directory is given to the `postgres` user and its tools run as that user.
+ */
+export async function postgresServer(options: { port?: number } = {}): Promise<PostgresServer> {
+  const bin = await postgresBinaries();
+  if (!bin) throw new Error('no PostgreSQL under /usr/lib/postgresql');
+  const port = options.port ?? (await sparePort());
+  const dir = await mkdtemp(join(tmpdir(), 'session-limiter-pg-'));
+  const data = join(dir, 'data');
+  const asRoot = process.getuid?.() === 0;
+  if (asRoot) {
+    const { stdout } = await run('id', ['-u', 'postgres']);
+    const { stdout: group } = await run('id', ['-g', 'postgres']);
+    await chown(dir, Number(stdout), Number(group));
+  }
+  const tool = (name: string, args: string[]) =>
+    asRoot
+      ? run('runuser', ['-u', 'postgres', '--', join(bin, name), ...args])
+      : run(join(bin, name), args);
+  await tool('initdb', ['-D', data, '-A', 'trust', '-U', 'postgres', '--no-sync', '-E', 'UTF8']);
+
+  const signal = async (name: 'SIGSTOP' | 'SIGCONT') => {
+    const postmaster = Number(
+      (await readFile(join(data, 'postmaster.pid'), 'utf8')).split('\n')[0],
+    );
+    // The postmaster first, so it starts no new backend while the others are being stopped.
+    for (const pid of [postmaster, ...(await childrenOf(postmaster))]) process.kill(pid, name);
+  };
+  const server: PostgresServer = {
+    port,
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    async start() {
+      const settings = [
+        `-p ${port}`,
+        `-k ${dir}`,
+        '-c listen_addresses=127.0.0.1',
+        '-c fsync=off',
+        '-c full_page_writes=off',
+        '-c max_connections=50',
+      ];
+      await tool('pg_ctl', [
+        '-D',
+        data,
+        '-o',
+        settings.join(' '),
+        '-l',
+        join(dir, 'log'),
+        '-w',
+        'start',
+      ]);
+      await untilAccepts(port, 'PostgreSQL');
+    },
+    async stop(mode = 'immediate') {
+      await tool('pg_ctl', ['-D', data, '-m', mode, '-w', 'stop']).catch(() => undefined);
+    },
+    pause: () => signal('SIGSTOP'),
+    resume: () => signal('SIGCONT'),
+    async destroy() {
+      await server.resume().catch(() => undefined);
+      await server.stop();
+      await rm(dir, { recursive: true, force: true });
+    },
+  };
+  return server;
+}
+
+/** The ids of the processes whose parent is `pid`. */
+async function childrenOf(pid: number): Promise<number[]> {
+  const { stdout } = await run('ps', ['-o', 'pid=', '--ppid', String(pid)]).catch(() => ({
+    stdout: '',
+  }));
+  return stdout
+    .split('\n')
+    .map((line) => Number(line.trim()))
+    .filter((child) => child > 0);
 }
