@@ -19,6 +19,8 @@ import { DONE, PROFILES, type ProfileName } from './profiles.js';
 import { type FaultReport, type FaultWindow, SLACK_MS } from './report.js';
 
 const unhandled: string[] = [];
+/** The servers, to stop even when the scenario itself breaks. */
+let opened: Backend | undefined;
 process.on('unhandledRejection', (reason) => unhandled.push(describe(reason)));
 process.on('uncaughtException', (error) => unhandled.push(describe(error)));
 
@@ -42,6 +44,7 @@ async function main(): Promise<void> {
   const profile = PROFILES[profileName as ProfileName];
   const patience = profile.timeout + SLACK_MS + 1_000;
   const server: Backend = await backend(store as StoreName, client as ClientName, profile);
+  opened = server;
   const app: Instance = await server.instance('app');
   const other: Instance = await server.instance('other');
   await until(() => app.statuses.at(-1) === true && other.statuses.at(-1) === true, 5_000, 'push');
@@ -132,8 +135,9 @@ async function main(): Promise<void> {
   console.log(DONE);
 }
 
-main().catch((error: unknown) => {
-  // The scenario itself broke (not a property of the store): say so, and do not linger.
+main().catch(async (error: unknown) => {
+  // The scenario itself broke (not a property of the store): say so, stop the servers, go.
   console.error(error);
+  await opened?.destroy().catch(() => undefined);
   process.exit(1);
 });
