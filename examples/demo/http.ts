@@ -1,5 +1,11 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
-import { type BodyProblem, bodyError, errorAnswer, routeNotFound } from '../shared/answers.js';
+import {
+  type BodyProblem,
+  badRequest,
+  bodyError,
+  errorAnswer,
+  routeNotFound,
+} from '../shared/answers.js';
 
 export { BODY_LIMIT } from '../shared/answers.js';
 
@@ -36,6 +42,14 @@ function bodyProblem(error: unknown): BodyProblem | null {
   return 'unreadable';
 }
 
+/**
+ * The router's refusal of a path parameter that is not valid percent-encoding
+ * (`/api/sessions/%E0`): a URIError with status 400.
+ */
+function isPathError(error: unknown): boolean {
+  return error instanceof URIError && (error as { status?: unknown }).status === 400;
+}
+
 /** The last handler: every error becomes a JSON answer; nothing escapes as a crash or HTML. */
 export function errorHandler(
   error: unknown,
@@ -48,7 +62,13 @@ export function errorHandler(
     return;
   }
   const problem = bodyProblem(error);
-  const answer = errorAnswer(problem ? bodyError(problem) : error);
+  const answer = errorAnswer(
+    problem
+      ? bodyError(problem)
+      : isPathError(error)
+        ? badRequest('The request path could not be read: check its percent-encoding.')
+        : error,
+  );
   if (answer.status === 500) console.error(error);
   res.status(answer.status).set(answer.headers).json(answer.body);
 }

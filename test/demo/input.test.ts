@@ -160,6 +160,18 @@ describe('bad input', () => {
     expect(((await res.json()) as ErrorAnswer).error.code).toBe('NOT_FOUND');
   });
 
+  it('answers a session id that is not valid percent-encoding with 400, signed in or not', async () => {
+    const bob = new Browser(url);
+    await bob.json('/api/login', { json: { username: 'bob', password: 'bob' } });
+    for (const browser of [bob, new Browser(url)]) {
+      for (const id of ['%E0', '%', '%ZZ']) {
+        const r = await browser.json<ErrorAnswer>(`/api/sessions/${id}`, { method: 'DELETE' });
+        expect(r.status, id).toBe(400);
+        expect(r.body.error.code).toBe('INVALID_REQUEST');
+      }
+    }
+  });
+
   it('refuses to revoke a session that is not yours: 404 SESSION_NOT_FOUND', async () => {
     const bob = new Browser(url);
     const dave = new Browser(url);
