@@ -98,6 +98,9 @@ async function redisBackend(
         enableOfflineQueue: false,
         maxRetriesPerRequest: 0,
         retryStrategy: () => 50,
+        // While a restarted Redis reads its data back, ioredis checks again after this long
+        // (default: Redis's own estimate, at least 1 s).
+        maxLoadingRetryTime: 100,
       });
       client.on('error', () => undefined);
       await once(client, 'ready');

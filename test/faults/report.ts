@@ -20,8 +20,9 @@ export interface Sample {
 }
 
 /**
- * One fault: `start` when its injection began, `down` once it was in effect, `back` once the
- * server had returned. `expect` says what the store was meanwhile: `refused` (unreachable or
+ * One fault: `start` when its injection began, `down` once it was in effect, `restoring` when
+ * the scenario began to bring the server back (it is down for sure until then), `back` once the
+ * server answered again. `expect` says what the store was meanwhile: `refused` (unreachable or
  * stalled: logins must be refused), `served` (only the push channel dropped: nothing refused),
  * `either` (connections cut: calls in flight may fail).
  */
@@ -30,6 +31,7 @@ export interface FaultWindow {
   expect: 'refused' | 'served' | 'either';
   start: number;
   down: number;
+  restoring: number;
   back: number;
 }
 
@@ -113,7 +115,7 @@ function windowProblems(fault: FaultWindow, samples: Sample[], end: number): str
   }
   if (fault.expect === 'refused') {
     const decidedWhileDown = (s: Sample) =>
-      s.t1 > fault.down + EDGE_MS && s.t1 < fault.back - EDGE_MS;
+      s.t1 > fault.down + EDGE_MS && s.t1 < fault.restoring - EDGE_MS;
     if (logins.some((s) => decidedWhileDown(s) && s.status === 200)) {
       problems.push('a login succeeded while the store was down');
     }
@@ -124,7 +126,7 @@ function windowProblems(fault: FaultWindow, samples: Sample[], end: number): str
     // Once a call has failed the limiter knows the store is down: no answer from memory after.
     const known = Math.min(...samples.filter((s) => s.status === 503).map((s) => s.t1));
     const fromMemory = (s: Sample) =>
-      s.kind === 'live' && s.status === 200 && s.t0 > known && s.t1 < fault.back - EDGE_MS;
+      s.kind === 'live' && s.status === 200 && s.t0 > known && s.t1 < fault.restoring - EDGE_MS;
     if (samples.some(fromMemory)) {
       problems.push('a session was accepted while the store was known to be down');
     }

@@ -102,9 +102,10 @@ async function main(): Promise<void> {
         sessions.gap.push({ cookie: candidate.cookie, revokedAt: performance.now() });
       }
       if (!fault.instant) await sleep(profile.windowMs);
+      const restoring = performance.now();
       await fault.restore();
       const back = performance.now();
-      windows.push({ name: fault.name, expect: fault.expect, start, down, back });
+      windows.push({ name: fault.name, expect: fault.expect, start, down, restoring, back });
       await sleep(profile.afterMs);
     }
   }

@@ -49,10 +49,25 @@ export function accepts(port: number): Promise<boolean> {
   });
 }
 
-async function untilAccepts(port: number, what: string, ms = 10_000): Promise<void> {
+/** Whether a Redis on 127.0.0.1:`port` answers PING (not `-LOADING` while it reads its data). */
+function pongs(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect({ host: '127.0.0.1', port });
+    socket.setTimeout(1_000, () => socket.destroy());
+    socket.once('connect', () => socket.write('PING\r\n'));
+    socket.once('data', (data: Buffer) => {
+      socket.destroy();
+      resolve(data.toString().startsWith('+PONG'));
+    });
+    socket.once('error', () => resolve(false));
+    socket.once('close', () => resolve(false));
+  });
+}
+
+async function until(ready: () => Promise<boolean>, what: string, ms = 10_000): Promise<void> {
   const deadline = performance.now() + ms;
-  while (!(await accepts(port))) {
-    if (performance.now() > deadline) throw new Error(`${what} did not start on ${port}`);
+  while (!(await ready())) {
+    if (performance.now() > deadline) throw new Error(`${what} did not start`);
     await sleep(20);
   }
 }
@@ -61,7 +76,7 @@ async function untilAccepts(port: number, what: string, ms = 10_000): Promise<vo
 export interface RedisServer {
   port: number;
   url: string;
-  /** Starts it (again, on the same port) and waits until it accepts connections. */
+  /** Starts it (again, on the same port) and waits until it answers (its data read back). */
   start(): Promise<void>;
   /** Kills it (SIGKILL: a crash, not a shutdown) and waits until it is gone. */
   stop(): Promise<void>;
@@ -93,7 +108,7 @@ export async function redisServer(
         { cwd: dir, stdio: 'ignore' },
       );
       child.once('exit', () => (child = undefined));
-      await untilAccepts(port, 'redis-server');
+      await until(() => pongs(port), `redis-server on ${port}`);
     },
     async stop() {
       const running = child;
@@ -191,16 +206,16 @@ export async function postgresServer(options: { port?: number } = {}): Promise<P
         '-w',
         'start',
       ]);
-      await untilAccepts(port, 'PostgreSQL');
+      await until(() => accepts(port), `PostgreSQL on ${port}`);
     },
     async stop(mode = 'immediate') {
-      await tool('pg_ctl', ['-D', data, '-m', mode, '-w', 'stop']).catch(() => undefined);
+      await tool('pg_ctl', ['-D', data, '-m', mode, '-w', 'stop']);
     },
     pause: () => signal('SIGSTOP'),
     resume: () => signal('SIGCONT'),
     async destroy() {
       await server.resume().catch(() => undefined);
-      await server.stop();
+      await server.stop().catch(() => undefined); // not running
       await rm(dir, { recursive: true, force: true });
     },
   };
