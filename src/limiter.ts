@@ -559,9 +559,12 @@ export class SessionLimiter<TUser = unknown> {
     this.#assertOpen();
     checkUserId(userId, 'userId');
     const reason = checkReason(options.reason);
+    // Only a session id is named: a token passed here by mistake must not end up in a log.
     const notFound = new SessionLimiterError(
       'SESSION_NOT_FOUND',
-      `no live session ${describeValue(sessionId)} for this user`,
+      isSessionId(sessionId)
+        ? `no live session ${describeValue(sessionId)} for this user`
+        : 'no live session with that id for this user (the value given is not a session id)',
     );
     if (!isSessionId(sessionId)) throw notFound;
     const found = await this.#find(sessionId, true);
