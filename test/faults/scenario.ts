@@ -93,6 +93,7 @@ async function main(): Promise<void> {
       await sleep(profile.steadyMs);
       const statusesBefore = app.statuses.length;
       const start = performance.now();
+      console.error(`${Math.round(start)} ms: ${fault.name}`); // shown when a run fails
       await fault.inject();
       const down = performance.now();
       if (candidate) {
