@@ -12,6 +12,7 @@ const ENTRY_POINTS = [
   'src/adapters/koa.ts',
   'src/adapters/fastify.ts',
   'src/adapters/nestjs/index.ts',
+  'src/adapters/fetch.ts',
   'src/jwt/index.ts',
 ];
 const root = fileURLToPath(new URL('../../', import.meta.url));
