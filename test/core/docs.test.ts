@@ -13,6 +13,7 @@ const ENTRY_POINTS = [
   'src/adapters/fastify.ts',
   'src/adapters/nestjs/index.ts',
   'src/adapters/fetch.ts',
+  'src/adapters/hono.ts',
   'src/jwt/index.ts',
 ];
 const root = fileURLToPath(new URL('../../', import.meta.url));
