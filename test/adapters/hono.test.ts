@@ -1,13 +1,8 @@
 import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context } from 'hono';
 import { setCookie } from 'hono/cookie';
-import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
-import {
-  createSessionLimiter,
-  MemoryStore,
-  SessionLimiterError,
-  type SessionLimiter,
-} from '../../src/index.js';
+import { describe, expect, expectTypeOf, it } from 'vitest';
+import { SessionLimiterError, type SessionLimiter } from '../../src/index.js';
 import {
   sessionLimit,
   type SessionLimitContext,
@@ -16,54 +11,75 @@ import {
   type SessionLimitVariables,
 } from '../../src/adapters/hono.js';
 import { Browser, parseSetCookie } from '../support/browser.js';
+import { adapterTestKit } from '../support/limiters.js';
 import { serveFetch } from '../support/web-server.js';
+import {
+  describeAdapterConformance,
+  SUITE_USERS,
+  type SuiteUser,
+} from '../conformance/adapters.js';
 
-interface User {
-  id: string;
-  role: 'staff' | 'customer';
-}
-const USERS: Record<string, User> = {
-  alice: { id: 'alice', role: 'staff' },
-  bob: { id: 'bob', role: 'customer' },
-};
-const policy = (user: User) => (user.role === 'staff' ? { max: 1 } : {});
+const { newLimiter, closeLater } = adapterTestKit();
 
-const closers: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const close of closers.splice(0)) await close();
-});
-
-function newLimiter(): SessionLimiter<User> {
-  const limiter = createSessionLimiter<User>({
-    store: new MemoryStore(),
-    policy,
-    pruneInterval: false,
-  });
-  closers.push(() => limiter.dispose());
-  return limiter;
-}
-
-/** A small app: sign in by path, who am I, sign out, and a few ways of answering. */
-function makeApp(limiter: SessionLimiter<User>, options: SessionLimitOptions<User> = {}) {
+/** The adapter suite's routes as a Hono app. */
+function makeApp(limiter: SessionLimiter<SuiteUser>, options: SessionLimitOptions<SuiteUser> = {}) {
   const app = new Hono<{ Variables: SessionLimitVariables }>();
   app.use(sessionLimit(limiter, options));
-  app.post('/login/:who', async (c) => {
-    const r = await c.get('sessionLimit').login(USERS[c.req.param('who')]);
-    return c.json(r.ok ? { session: r.session } : { error: { code: r.code } }, r.ok ? 200 : 409);
+  app.post('/api/login', async (c) => {
+    const body: { username?: string; replace?: string } = await c.req.json();
+    const user = SUITE_USERS[body.username ?? ''];
+    if (!user) return c.json({ error: { code: 'INVALID_CREDENTIALS' } }, 401);
+    const sl = c.get('sessionLimit');
+    const ended = sl.ended?.reason ?? null;
+    const r = await sl.login(user, { replace: body.replace });
+    if (!r.ok) return c.json({ error: { code: r.code }, active: r.active }, 409);
+    return c.json({ session: r.session, ended });
   });
-  app.get('/me', (c) => c.json({ session: c.get('sessionLimit').session }));
-  app.post('/logout', async (c) => c.json({ closed: await c.var.sessionLimit.logout() }));
+  app.get('/api/me', (c) => {
+    const { session } = c.get('sessionLimit');
+    if (!session) return c.json({ error: { code: 'UNAUTHENTICATED' } }, 401);
+    return c.json({ session });
+  });
+  app.get('/api/sessions', async (c) =>
+    c.json({ sessions: await c.var.sessionLimit.list(), current: c.var.sessionLimit.session?.id }),
+  );
+  app.delete('/api/sessions/:id', async (c) =>
+    c.json({ revoked: await c.var.sessionLimit.revoke(c.req.param('id')) }),
+  );
+  app.post('/api/sessions/revoke-others', async (c) =>
+    c.json({ revoked: await c.var.sessionLimit.revokeOthers() }),
+  );
+  app.post('/api/logout', async (c) => c.json({ closed: await c.var.sessionLimit.logout() }));
+  app.get('/login', (c) => c.html(`<p role="alert">${c.var.sessionLimit.notice ?? ''}</p>`));
+  app.get('/dashboard', (c) => c.html(c.var.sessionLimit.session ? 'dashboard' : 'anonymous'));
+  app.onError((error, c) =>
+    error instanceof SessionLimiterError && error.code === 'SESSION_NOT_FOUND'
+      ? c.json({ error: { code: error.code } }, 404)
+      : c.json({ error: { code: 'INTERNAL', message: String(error) } }, 500),
+  );
   return app;
 }
+
+describeAdapterConformance({
+  name: 'Hono',
+  serve: (limiter, options) => serveFetch(makeApp(limiter, options).fetch),
+});
+
+const login = (username: string) =>
+  new Request('http://localhost/api/login', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ username }),
+  });
 
 const cookiesOf = (response: Response) => response.headers.getSetCookie().map(parseSetCookie);
 
 async function signIn(app: Hono<SessionLimitEnv>, who = 'bob'): Promise<string> {
-  const [cookie] = cookiesOf(await app.request(`/login/${who}`, { method: 'POST' }));
+  const [cookie] = cookiesOf(await app.request(login(who)));
   return `${cookie!.name}=${cookie!.value}`;
 }
 
-describe('Hono adapter', () => {
+describe('Hono adapter specifics', () => {
   it('types c.get and c.var through SessionLimitVariables, and through .use() inference', () => {
     const limiter = newLimiter();
     const typed = new Hono<{ Variables: SessionLimitVariables }>();
@@ -86,50 +102,46 @@ describe('Hono adapter', () => {
     expect(typeof sessionLimit(limiter)).toBe('function');
   });
 
-  it('passes a request with no cookie through: a null session and no Set-Cookie', async () => {
+  it('passes a request with no cookie through: no session and no Set-Cookie', async () => {
     const app = makeApp(newLimiter());
-    const me = await app.request('/me', { headers: { accept: 'application/json' } });
-    expect(me.status).toBe(200);
-    expect(await me.json()).toEqual({ session: null });
+    const me = await app.request('/api/me', { headers: { accept: 'application/json' } });
+    expect(me.status).toBe(401);
+    expect(await me.json()).toEqual({ error: { code: 'UNAUTHENTICATED' } });
     expect(me.headers.getSetCookie()).toEqual([]);
+    const dashboard = await app.request('/dashboard', { headers: { accept: 'text/html' } });
+    expect(await dashboard.text()).toBe('anonymous');
+    expect(dashboard.headers.getSetCookie()).toEqual([]);
   });
 
-  it('signs in with the __Host- cookie, reads it back, signs out and clears it', async () => {
+  it('signs in, reads the cookie back, signs out and clears it (app.request, no server)', async () => {
     const app = makeApp(newLimiter());
-    const login = await app.request('/login/bob', { method: 'POST' });
-    const [cookie] = cookiesOf(login);
-    expect(cookie?.name).toBe('__Host-sid');
-    expect(cookie?.attributes).toEqual({
-      path: '/',
-      httponly: true,
-      samesite: 'Lax',
-      secure: true,
-    });
-    const header = `${cookie!.name}=${cookie!.value}`;
-    const me = await app.request('/me', { headers: { cookie: header } });
+    const cookie = await signIn(app);
+    expect(cookie).toMatch(/^__Host-sid=.+/);
+    const me = await app.request('/api/me', { headers: { cookie } });
     expect(await me.json()).toMatchObject({ session: { userId: 'bob' } });
-    const out = await app.request('/logout', { method: 'POST', headers: { cookie: header } });
+    const out = await app.request('/api/logout', { method: 'POST', headers: { cookie } });
     expect(await out.json()).toEqual({ closed: true });
     expect(cookiesOf(out)).toMatchObject([
       { name: '__Host-sid', value: '', attributes: { 'max-age': '0' } },
     ]);
+    expect((await app.request('/api/me', { headers: { cookie } })).status).toBe(401);
   });
 
   it("merges its Set-Cookie with the route's own, however the route answers", async () => {
     const app = makeApp(newLimiter());
-    const login = (c: Context<SessionLimitEnv>) => c.var.sessionLimit.login(USERS.bob);
+    const signBobIn = (c: Context<SessionLimitEnv>) => c.var.sessionLimit.login(SUITE_USERS.bob);
     app.post('/with-helper', async (c) => {
       setCookie(c, 'theme', 'dark');
-      await login(c);
+      await signBobIn(c);
       return c.json({ ok: true });
     });
     app.post('/raw', async (c) => {
-      await login(c);
+      await signBobIn(c);
       return new Response('ok', { headers: { 'set-cookie': 'theme=dark; Path=/' } });
     });
     // Response.redirect's headers are immutable: the cookie must still arrive.
     app.post('/redirect', async (c) => {
-      await login(c);
+      await signBobIn(c);
       return Response.redirect('http://localhost/home', 303);
     });
     for (const path of ['/with-helper', '/raw']) {
@@ -142,46 +154,25 @@ describe('Hono adapter', () => {
     expect(cookiesOf(redirect).map((c) => c.name)).toEqual(['__Host-sid']);
   });
 
-  it('answers a dead session before any route, and onRevoked may answer with c', async () => {
-    const plain = makeApp(newLimiter());
-    const evicted = await signIn(plain, 'alice');
-    await signIn(plain, 'alice');
-    const me = await plain.request('/me', {
-      headers: { cookie: evicted, accept: 'application/json' },
-    });
-    expect(me.status).toBe(401);
-    expect(await me.json()).toMatchObject({
-      error: { code: 'SESSION_REVOKED', reason: 'evicted' },
-    });
-
-    const custom = makeApp(newLimiter(), {
+  it('lets onRevoked answer a dead session with c, the cleared cookie added', async () => {
+    const app = makeApp(newLimiter(), {
       onRevoked: (c, dead) => c.json({ gone: dead.reason, path: c.req.path }, 410),
     });
-    const old = await signIn(custom, 'alice');
-    await signIn(custom, 'alice');
-    const gone = await custom.request('/me', { headers: { cookie: old } });
+    const old = await signIn(app, 'alice');
+    await signIn(app, 'alice'); // alice may have one session: the first is evicted
+    const gone = await app.request('/api/me', { headers: { cookie: old } });
     expect(gone.status).toBe(410);
-    expect(await gone.json()).toEqual({ gone: 'evicted', path: '/me' });
+    expect(await gone.json()).toEqual({ gone: 'evicted', path: '/api/me' });
     expect(cookiesOf(gone)).toMatchObject([{ name: '__Host-sid', value: '' }]);
   });
 
-  it('runs only where it is mounted, and reads the address with getIp(c)', async () => {
+  it('runs only where it is mounted', async () => {
     const app = new Hono<SessionLimitEnv>();
-    app.use(
-      '/api/*',
-      sessionLimit(newLimiter(), { getIp: (c) => c.req.header('x-test-ip') ?? undefined }),
-    );
+    app.use('/api/*', sessionLimit(newLimiter()));
     app.get('/public', (c) => c.json({ gated: Object.keys(c.var).includes('sessionLimit') }));
-    app.post('/api/login', async (c) => {
-      const r = await c.get('sessionLimit').login(USERS.bob);
-      return c.json({ ip: r.ok ? r.session.device.ip : null });
-    });
+    app.get('/api/private', (c) => c.json({ gated: Object.keys(c.var).includes('sessionLimit') }));
     expect(await (await app.request('/public')).json()).toEqual({ gated: false });
-    const login = await app.request('/api/login', {
-      method: 'POST',
-      headers: { 'x-test-ip': '203.0.113.9' },
-    });
-    expect(await login.json()).toEqual({ ip: '203.0.113.9' });
+    expect(await (await app.request('/api/private')).json()).toEqual({ gated: true });
   });
 
   it('refuses bad options with INVALID_CONFIG, naming the option', () => {
@@ -189,7 +180,7 @@ describe('Hono adapter', () => {
     for (const [options, field] of [
       [{ mode: 'koa-session' }, 'mode'],
       [{ onRevoked: 'nope' }, 'onRevoked'],
-      [{ secure: true }, 'secure'],
+      [{ getIp: 1 }, 'getIp'],
     ] as const) {
       expect(() => sessionLimit(limiter, options as unknown as SessionLimitOptions)).toThrow(
         expect.objectContaining({ code: 'INVALID_CONFIG', field }) as SessionLimiterError,
@@ -197,24 +188,13 @@ describe('Hono adapter', () => {
     }
   });
 
-  it('works over real HTTP on @hono/node-server, with the socket address', async () => {
-    const app = new Hono<SessionLimitEnv>();
-    app.use(sessionLimit(newLimiter(), { getIp: (c) => getConnInfo(c).remote.address }));
-    app.post('/login', async (c) => {
-      const r = await c.var.sessionLimit.login(USERS.alice);
-      return c.json({ ok: r.ok });
-    });
-    app.get('/me', (c) => c.json({ session: c.var.sessionLimit.session }));
+  it("keeps the client's address from getIp(c): Hono's getConnInfo over real HTTP", async () => {
+    const app = makeApp(newLimiter(), { getIp: (c) => getConnInfo(c).remote.address });
     const server = await serveFetch(app.fetch);
-    closers.push(server.close);
-    const a = new Browser(server.url);
-    expect((await a.json('/login', { method: 'POST' })).body).toEqual({ ok: true });
-    const me = await a.json<{ session: { device: { ip: string } } }>('/me');
+    closeLater(server.close);
+    const b = new Browser(server.url);
+    await b.request('/api/login', { json: { username: 'bob' } });
+    const me = await b.json<{ session: { device: { ip: string } } }>('/api/me');
     expect(me.body.session.device.ip).toBe('127.0.0.1');
-    await new Browser(server.url).request('/login', { method: 'POST' });
-    expect(await a.json('/me')).toMatchObject({
-      status: 401,
-      body: { error: { reason: 'evicted' } },
-    });
   });
 });

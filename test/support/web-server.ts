@@ -1,25 +1,16 @@
-import { createAdaptorServer, type HttpBindings } from '@hono/node-server';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { getRequestListener, type HttpBindings } from '@hono/node-server';
+import { listen } from './browser.js';
 
 /**
  * Serves a fetch-style handler (a Hono app's `fetch`, or `(request, env) => Response`) over real
  * HTTP on 127.0.0.1 on a free port, with @hono/node-server.
  */
-export async function serveFetch(
+export function serveFetch(
   fetch: (request: Request, env: HttpBindings) => Response | Promise<Response>,
 ): Promise<{ url: string; close: () => Promise<void> }> {
-  const server = createAdaptorServer({
-    fetch: (request, env) => fetch(request, env as HttpBindings),
-  }) as Server;
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://127.0.0.1:${port}`,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
-        server.closeAllConnections();
-        server.close((error) => (error ? reject(error) : resolve()));
-      }),
-  };
+  const listener = getRequestListener((request, env) => fetch(request, env as HttpBindings), {
+    // Keep Node's own Request and Response: the code under test must work with the real ones.
+    overrideGlobalObjects: false,
+  });
+  return listen((req, res) => void listener(req, res));
 }
