@@ -1,0 +1,11 @@
+// The Hono example serves the demo's session routes with the demo's answers.
+import { fileURLToPath } from 'node:url';
+import { startHonoExample } from '../../examples/hono/server.js';
+import { describeExample } from './story.js';
+
+describeExample({
+  name: 'Hono',
+  script: 'example:hono',
+  start: startHonoExample,
+  main: fileURLToPath(new URL('../../examples/hono/main.ts', import.meta.url)),
+});
