@@ -1,7 +1,9 @@
-import type { Context, MiddlewareHandler } from 'hono';
+import type { Context, Handler, MiddlewareHandler } from 'hono';
+import { configError } from '../errors.js';
 import type { SessionLimitContext } from '../http/context.js';
+import { type EventStreamOptions, checkEventStreamOptions } from '../http/events.js';
 import type { GateOptions } from '../http/options.js';
-import { WebGate, type WebGateHooks } from '../http/web.js';
+import { WebGate, type WebGateHooks, eventStream } from '../http/web.js';
 import type { SessionLimiter } from '../limiter.js';
 
 export { SessionLimitContext, type DeadSession, type LoginOptions } from '../http/context.js';
@@ -97,5 +99,30 @@ export function sessionLimit<TUser>(
     // Read after the routes ran: login and logout add theirs. Hono copies an immutable response.
     for (const cookie of checked.cookies) c.header('set-cookie', cookie, { append: true });
     return undefined;
+  };
+}
+
+/**
+ * The live notice as a Hono route: a Server-Sent Events stream that sends `event: revoked` with
+ * `{ code, reason, message, at, by }` the moment this request's session ends, in any process,
+ * then closes. Heartbeats every 15 s; nothing is left running when the client goes away or the
+ * limiter is disposed. Mount `sessionLimit` first; a request without a session is answered 401.
+ *
+ * @param options `heartbeatMs` (default 15,000), `signal` (ends open streams, for a shutdown)
+ * @throws SessionLimiterError `INVALID_CONFIG` for a bad option
+ * @example
+ * ```ts
+ * app.use(sessionLimit(limiter));
+ * app.get('/api/events', sessionEvents());
+ * ```
+ */
+export function sessionEvents(options: EventStreamOptions = {}): Handler<SessionLimitEnv> {
+  checkEventStreamOptions(options);
+  return (c) => {
+    const context = c.get('sessionLimit') as SessionLimitContext | undefined;
+    if (!context) {
+      throw configError('sessionEvents', 'needs the sessionLimit middleware mounted before it');
+    }
+    return eventStream(context, c.req.raw.signal, options);
   };
 }

@@ -1,6 +1,7 @@
 import { argumentError, type SessionLimiterError } from '../errors.js';
 import { bearerCarrier, cookieCarrier } from './carriers.js';
 import type { DeadSession, SessionLimitContext } from './context.js';
+import { type EventStreamOptions, checkEventStreamOptions } from './events.js';
 import type { HttpAnswer, HttpExchange } from './exchange.js';
 import { type GateDecision, SessionGate } from './gate.js';
 import { type GateOptions, gateSettings } from './options.js';
@@ -35,6 +36,14 @@ export interface GateCheck {
    * changed, as a `fetch()` answer's) and returns it. Call it once, on the response you send.
    */
   apply(response: Response): Response;
+  /**
+   * Answers this request with the session's event stream (the live notice): `event: revoked`
+   * the moment the session ends, in any process, then the stream closes; 401 JSON without a
+   * session. Ends when the client goes away, the limiter is disposed or `options.signal` aborts.
+   *
+   * @throws SessionLimiterError `INVALID_CONFIG` for a bad option
+   */
+  events(options?: EventStreamOptions): Response;
 }
 
 /**
@@ -126,6 +135,52 @@ class RequestExchange<H> implements HostExchange<H>, GateCheck {
   apply(response: Response): Response {
     return withCookies(response, this.cookies);
   }
+
+  events(options: EventStreamOptions = {}): Response {
+    checkEventStreamOptions(options);
+    return this.apply(eventStream(this.sessionLimit, this.request.signal, options));
+  }
+}
+
+/**
+ * A request's event stream as a Web `Response` whose body is a stream (see
+ * `SessionLimitContext.streamEvents`). `signal` is the request's: it aborts when the client goes
+ * away, as the body's `cancel` does when the server stops reading.
+ */
+export function eventStream(
+  context: SessionLimitContext,
+  signal: AbortSignal,
+  options: EventStreamOptions,
+): Response {
+  const encoder = new TextEncoder();
+  const listeners: (() => void)[] = [];
+  let open = true;
+  const gone = () => {
+    open = false;
+    for (const listener of listeners.splice(0)) listener();
+  };
+  let controller!: ReadableStreamDefaultController<Uint8Array>;
+  // start() runs at once, in the constructor: the controller is there for the first write.
+  const body = new ReadableStream<Uint8Array>({ start: (c) => (controller = c), cancel: gone });
+  signal.addEventListener('abort', gone, { once: true });
+  let headers: Readonly<Record<string, string>> = {};
+  const refusal = context.streamEvents(
+    {
+      start: (h) => (headers = h),
+      write: (chunk) => open && controller.enqueue(encoder.encode(chunk)),
+      end: () => {
+        if (!open) return;
+        open = false;
+        signal.removeEventListener('abort', gone);
+        controller.close();
+      },
+      onClose: (listener) => listeners.push(listener),
+    },
+    options,
+  );
+  if (!refusal) return new Response(body, { status: 200, headers });
+  signal.removeEventListener('abort', gone);
+  return toResponse(refusal);
 }
 
 /**

@@ -1,10 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { MemoryStore, SessionLimiterError, type SessionLimiter } from '../../src/index.js';
 import {
   sessionGate,
   withCookies,
+  type GateCheck,
   type SessionGateOptions,
-  type SessionLimitContext,
 } from '../../src/adapters/fetch.js';
 import { createJwtSessions } from '../../src/jwt/index.js';
 import { parseSetCookie } from '../support/browser.js';
@@ -29,7 +29,7 @@ function suiteApp(limiter: SessionLimiter<SuiteUser>, options: SessionGateOption
     if (checked.response) return checked.response;
     let response: Response;
     try {
-      response = await suiteRoute(request, checked.sessionLimit);
+      response = await suiteRoute(request, checked);
     } catch (error) {
       response =
         error instanceof SessionLimiterError && error.code === 'SESSION_NOT_FOUND'
@@ -43,9 +43,11 @@ function suiteApp(limiter: SessionLimiter<SuiteUser>, options: SessionGateOption
 const html = (text: string) =>
   new Response(text, { headers: { 'content-type': 'text/html; charset=utf-8' } });
 
-async function suiteRoute(request: Request, sl: SessionLimitContext): Promise<Response> {
+async function suiteRoute(request: Request, checked: GateCheck): Promise<Response> {
+  const sl = checked.sessionLimit;
   const path = new URL(request.url).pathname;
   const route = `${request.method} ${path}`;
+  if (route === 'GET /api/events') return checked.events();
   if (route === 'POST /api/login') {
     const body = (await request.json()) as { username?: string; replace?: string };
     const user = SUITE_USERS[body.username ?? ''];
@@ -229,6 +231,33 @@ describe('fetch gate specifics', () => {
     expect(checked.sessionLimit.session?.userId).toBe('bob');
     expect(checked.sessionLimit.claims?.sub).toBe('bob');
     expect(checked.cookies).toEqual([]);
+  });
+
+  it('ends the event stream and leaves no timer behind when the client goes away', async () => {
+    const limiter = newLimiter();
+    const gate = sessionGate(limiter);
+    const cookie = await signIn(suiteApp(limiter));
+    for (const leave of ['abort the request', 'cancel the body'] as const) {
+      vi.useFakeTimers({ toFake: ['setInterval', 'clearInterval'] });
+      try {
+        const client = new AbortController();
+        const request = new Request(`${BASE}/api/events`, {
+          headers: { accept: 'text/event-stream', cookie },
+          signal: client.signal,
+        });
+        const response = (await gate.check(request)).events();
+        expect(response.headers.get('content-type')).toBe('text/event-stream; charset=utf-8');
+        const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+        const first = await reader.read();
+        expect(new TextDecoder().decode(first.value)).toBe('retry: 3000\n\n');
+        expect(vi.getTimerCount(), leave).toBe(1); // the heartbeat
+        if (leave === 'abort the request') client.abort();
+        else await reader.cancel();
+        expect(vi.getTimerCount(), leave).toBe(0);
+      } finally {
+        vi.useRealTimers();
+      }
+    }
   });
 
   it('refuses a framework session mode, a bad getIp and a non-Request with clear errors', async () => {

@@ -4,6 +4,7 @@ import { setCookie } from 'hono/cookie';
 import { describe, expect, expectTypeOf, it } from 'vitest';
 import { SessionLimiterError, type SessionLimiter } from '../../src/index.js';
 import {
+  sessionEvents,
   sessionLimit,
   type SessionLimitContext,
   type SessionLimitEnv,
@@ -52,6 +53,7 @@ function makeApp(limiter: SessionLimiter<SuiteUser>, options: SessionLimitOption
   app.post('/api/logout', async (c) => c.json({ closed: await c.var.sessionLimit.logout() }));
   app.get('/login', (c) => c.html(`<p role="alert">${c.var.sessionLimit.notice ?? ''}</p>`));
   app.get('/dashboard', (c) => c.html(c.var.sessionLimit.session ? 'dashboard' : 'anonymous'));
+  app.get('/api/events', sessionEvents());
   app.onError((error, c) =>
     error instanceof SessionLimiterError && error.code === 'SESSION_NOT_FOUND'
       ? c.json({ error: { code: error.code } }, 404)
@@ -173,6 +175,23 @@ describe('Hono adapter specifics', () => {
     app.get('/api/private', (c) => c.json({ gated: Object.keys(c.var).includes('sessionLimit') }));
     expect(await (await app.request('/public')).json()).toEqual({ gated: false });
     expect(await (await app.request('/api/private')).json()).toEqual({ gated: true });
+  });
+
+  it('sessionEvents without the middleware fails with a sentence saying so', async () => {
+    const app = new Hono<SessionLimitEnv>();
+    app.get('/api/events', sessionEvents());
+    app.onError((error, c) => c.json({ message: error.message }, 500));
+    const response = await app.request('/api/events');
+    expect(response.status).toBe(500);
+    expect(await response.json()).toEqual({
+      message: expect.stringContaining('needs the sessionLimit middleware') as string,
+    });
+    expect(() => sessionEvents({ heartbeatMs: 0 })).toThrow(
+      expect.objectContaining({
+        code: 'INVALID_CONFIG',
+        field: 'heartbeatMs',
+      }) as SessionLimiterError,
+    );
   });
 
   it('refuses bad options with INVALID_CONFIG, naming the option', () => {
