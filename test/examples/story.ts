@@ -6,6 +6,7 @@ import {
   CHROME_MAC,
   FIREFOX_WINDOWS,
   IPHONE,
+  openEvents,
   startDemoProcess,
   startTestDemo,
   tempDirectory,
@@ -166,6 +167,59 @@ export function describeExample(example: {
       } finally {
         await started.stop();
         dir.remove();
+      }
+    });
+  });
+}
+
+/**
+ * Registers an example's live-notice tests: `GET /api/events` streams revoked when another device
+ * signs in (401 without a session), and closing the example ends open streams.
+ */
+export function describeLiveNotice(example: {
+  name: string;
+  start(options: { port: number; host: string }): Promise<Running>;
+}): void {
+  describe(`${example.name} example, the live notice`, () => {
+    let running: Running;
+    beforeAll(async () => {
+      running = await example.start({ port: 0, host: '127.0.0.1' });
+    });
+    afterAll(() => running.close());
+
+    it('streams revoked on GET /api/events when another device signs in, and 401 without a session', async () => {
+      const a = new Browser(running.url, CHROME_MAC);
+      await a.request('/api/login', { json: { username: 'alice', password: 'alice' } });
+      const stream = await openEvents(a);
+      try {
+        expect(stream.status).toBe(200);
+        const b = new Browser(running.url, FIREFOX_WINDOWS);
+        await b.request('/api/login', { json: { username: 'alice', password: 'alice' } });
+        expect(JSON.parse((await stream.next('revoked', 2000)).data)).toMatchObject({
+          code: 'SESSION_REVOKED',
+          reason: 'evicted',
+          by: { kind: 'desktop' },
+        });
+        await stream.ended(2000);
+      } finally {
+        stream.close();
+      }
+      const none = await openEvents(new Browser(running.url));
+      none.close();
+      expect(none.status).toBe(401);
+    });
+
+    it('ends open streams when it closes', async () => {
+      const own = await example.start({ port: 0, host: '127.0.0.1' });
+      const a = new Browser(own.url);
+      await a.request('/api/login', { json: { username: 'bob', password: 'bob' } });
+      const stream = await openEvents(a);
+      try {
+        expect(stream.status).toBe(200);
+        await own.close();
+        await stream.ended(2000);
+      } finally {
+        stream.close();
       }
     });
   });
