@@ -2,7 +2,7 @@ import { Hono, type Context } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { SessionLimiter } from '../../src/index.js';
-import { sessionLimit, type SessionLimitEnv } from '../../src/adapters/hono.js';
+import { sessionEvents, sessionLimit, type SessionLimitEnv } from '../../src/adapters/hono.js';
 import type { Accounts } from '../demo/passwords.js';
 import type { DemoUser } from '../demo/users.js';
 import {
@@ -23,6 +23,8 @@ export function createHonoApp(options: {
   accounts: Accounts;
   /** The client's address: `getConnInfo(c).remote.address` from the runtime's Hono helper. */
   getIp?: (c: Context) => string | undefined;
+  /** Aborted on shutdown: ends open event streams. */
+  shutdown: AbortSignal;
 }): Hono<SessionLimitEnv> {
   const app = new Hono<SessionLimitEnv>();
   app.use(
@@ -36,6 +38,7 @@ export function createHonoApp(options: {
   // A dead session on a page navigation is redirected to the sign-in page, which says why.
   app.use(sessionLimit(options.limiter, { loginPath: '/', getIp: options.getIp }));
 
+  app.get('/api/events', sessionEvents({ signal: options.shutdown }));
   const api = new SessionApi(options.accounts);
   app.post('/api/login', async (c) => c.json(await api.login(c.var.sessionLimit, await body(c))));
   app.get('/api/me', (c) => c.json(api.me(c.var.sessionLimit)));

@@ -10,7 +10,7 @@ import { createHonoApp } from './app.js';
 /** A running Hono example. */
 export interface RunningExample {
   url: string;
-  /** Stops listening (waiting for requests in flight) and disposes the limiter. */
+  /** Ends open event streams, stops listening (waiting for requests in flight), disposes the limiter. */
   close(): Promise<void>;
 }
 
@@ -21,11 +21,13 @@ export async function startHonoExample(options: {
   store?: SessionStore;
 }): Promise<RunningExample> {
   const limiter = createDemoLimiter(options.store ?? new MemoryStore());
+  const shutdown = new AbortController();
   try {
     const app = createHonoApp({
       limiter,
       accounts: await createAccounts(USERS),
       getIp: (c) => getConnInfo(c).remote.address,
+      shutdown: shutdown.signal,
     });
     const server = await listen(app.fetch, options);
     const { port } = server.address() as AddressInfo;
@@ -33,6 +35,7 @@ export async function startHonoExample(options: {
     return {
       url: `http://${host}:${String(port)}`,
       close: async () => {
+        shutdown.abort();
         await new Promise<void>((resolve) => server.close(() => resolve()));
         await limiter.dispose();
       },

@@ -1,7 +1,7 @@
-// The Hono example serves the demo's session routes with the demo's answers.
+// The Hono example serves the demo's session routes with the demo's answers, and the live notice.
 import { fileURLToPath } from 'node:url';
 import { startHonoExample } from '../../examples/hono/server.js';
-import { describeExample } from './story.js';
+import { describeExample, describeLiveNotice } from './story.js';
 
 describeExample({
   name: 'Hono',
@@ -9,3 +9,4 @@ describeExample({
   start: startHonoExample,
   main: fileURLToPath(new URL('../../examples/hono/main.ts', import.meta.url)),
 });
+describeLiveNotice({ name: 'Hono', start: startHonoExample });
