@@ -1,11 +1,8 @@
 import { serve, type ServerType } from '@hono/node-server';
 import { getConnInfo } from '@hono/node-server/conninfo';
 import type { AddressInfo } from 'node:net';
-import { MemoryStore, type SessionStore } from '../../src/index.js';
-import { createAccounts } from '../demo/passwords.js';
-import { USERS } from '../demo/users.js';
-import { createDemoLimiter } from '../shared/limiter.js';
-import { createHonoApp } from './app.js';
+import type { SessionStore } from '../../src/index.js';
+import { createHonoExample } from './example.js';
 
 /** A running Hono example. */
 export interface RunningExample {
@@ -20,30 +17,20 @@ export async function startHonoExample(options: {
   host: string;
   store?: SessionStore;
 }): Promise<RunningExample> {
-  const limiter = createDemoLimiter(options.store ?? new MemoryStore());
-  const shutdown = new AbortController();
+  const example = await createHonoExample((c) => getConnInfo(c).remote.address, options.store);
+  let server: ServerType;
   try {
-    const app = createHonoApp({
-      limiter,
-      accounts: await createAccounts(USERS),
-      getIp: (c) => getConnInfo(c).remote.address,
-      shutdown: shutdown.signal,
-    });
-    const server = await listen(app.fetch, options);
-    const { port } = server.address() as AddressInfo;
-    const host = options.host.includes(':') ? `[${options.host}]` : options.host;
-    return {
-      url: `http://${host}:${String(port)}`,
-      close: async () => {
-        shutdown.abort();
-        await new Promise<void>((resolve) => server.close(() => resolve()));
-        await limiter.dispose();
-      },
-    };
+    server = await listen(example.app.fetch, options);
   } catch (error) {
-    await limiter.dispose();
+    await example.close(() => Promise.resolve());
     throw error;
   }
+  const { port } = server.address() as AddressInfo;
+  const host = options.host.includes(':') ? `[${options.host}]` : options.host;
+  return {
+    url: `http://${host}:${String(port)}`,
+    close: () => example.close(() => new Promise<void>((resolve) => server.close(() => resolve()))),
+  };
 }
 
 function listen(
