@@ -94,14 +94,23 @@ const MAIN = fileURLToPath(new URL('../../examples/demo/main.ts', import.meta.ur
 
 /**
  * Starts the demo (or another example's `main`) on a free port with `DEMO_DIR` set (and `env`: a
- * store URL); resolves once it says where it listens.
+ * store URL); resolves once it says where it listens. `runner` runs the TypeScript file: Node
+ * with tsx by default, or another runtime's command (`['bun']`, `['deno', 'run', ...]`).
  */
 export function startDemoProcess(
   directory: string,
   env: Record<string, string> = {},
   main = MAIN,
+  {
+    runner = [process.execPath, '--import', import.meta.resolve('tsx')],
+    startupMs = 15_000,
+  }: {
+    runner?: readonly string[] | undefined;
+    startupMs?: number | undefined;
+  } = {},
 ): Promise<DemoProcess> {
-  const child = spawn(process.execPath, ['--import', import.meta.resolve('tsx'), main], {
+  const [command = process.execPath, ...args] = runner;
+  const child = spawn(command, [...args, main], {
     env: { ...withoutStoreUrls(process.env), PORT: '0', DEMO_DIR: directory, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -114,8 +123,8 @@ export function startDemoProcess(
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
       void stop();
-      reject(new Error(`the demo did not start within 15 s:\n${output}`));
-    }, 15_000);
+      reject(new Error(`${main} did not start within ${String(startupMs)} ms:\n${output}`));
+    }, startupMs);
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stdout.on('data', (chunk: Buffer) => {
       output += chunk.toString();
@@ -128,6 +137,11 @@ export function startDemoProcess(
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`the demo exited with code ${String(code)}:\n${output}`));
+    });
+    // The runner itself is missing (bun or deno not on the PATH, say).
+    child.once('error', (error) => {
+      clearTimeout(timer);
+      reject(new Error(`${command} could not run ${main}: ${error.message}`));
     });
   });
 }

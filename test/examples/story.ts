@@ -129,6 +129,8 @@ export function describeExample(example: {
   start(options: { port: number; host: string }): Promise<Running>;
   /** The example's `main.ts`, as a file path. */
   main: string;
+  /** What runs `main` as its npm script does: Node with tsx by default, or Bun's or Deno's command. */
+  runner?: readonly string[];
 }): void {
   describe(`${example.name} example`, () => {
     let demo: Running;
@@ -156,7 +158,11 @@ export function describeExample(example: {
 
     it(`starts with npm run ${example.script} on PORT and serves a sign-in`, async () => {
       const dir = tempDirectory();
-      const started = await startDemoProcess(dir.path, {}, example.main);
+      const started = await startDemoProcess(dir.path, {}, example.main, {
+        runner: example.runner,
+        // Another runtime's first start also reads and compiles the dependencies.
+        startupMs: example.runner ? 60_000 : undefined,
+      });
       try {
         const browser = new Browser(started.url);
         const login = await browser.json('/api/login', {
