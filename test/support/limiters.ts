@@ -1,11 +1,6 @@
 import { afterEach } from 'vitest';
-import {
-  createSessionLimiter,
-  MemoryStore,
-  type SessionLimiter,
-  type SessionStore,
-} from '../../src/index.js';
-import { suitePolicy, type SuiteUser } from '../conformance/adapters.js';
+import { MemoryStore, type SessionLimiter, type SessionStore } from '../../src/index.js';
+import { suiteLimiter, type SuiteUser } from '../conformance/adapters.js';
 
 /**
  * For an adapter's own tests: limiters with the suite's policy, and servers, that are disposed
@@ -20,11 +15,7 @@ export function adapterTestKit() {
     /** Runs `close` after the current test. */
     closeLater: (close: () => Promise<void>) => closers.push(close),
     newLimiter: (store: SessionStore = new MemoryStore()): SessionLimiter<SuiteUser> => {
-      const limiter = createSessionLimiter<SuiteUser>({
-        store,
-        policy: suitePolicy,
-        pruneInterval: false,
-      });
+      const limiter = suiteLimiter(store);
       closers.push(() => limiter.dispose());
       return limiter;
     },
