@@ -15,6 +15,7 @@ const ENTRY_POINTS = [
   'src/adapters/fetch.ts',
   'src/adapters/hono.ts',
   'src/jwt/index.ts',
+  'src/client/index.ts',
 ];
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const files = ENTRY_POINTS.map((entry) => root + entry);
