@@ -3,7 +3,8 @@ import type { SessionLimiter } from '../../src/index.js';
 import { sessionEvents, sessionLimit } from '../../src/adapters/express.js';
 import type { JwtSessions } from '../../src/jwt/index.js';
 import { BODY_LIMIT, errorHandler, notFound } from './http.js';
-import { pageRoute } from './pages.js';
+import { CLIENT_PATH } from '../shared/client.js';
+import { clientRoute, pageRoute } from './pages.js';
 import type { Accounts } from './passwords.js';
 import { sessionRoutes } from './sessions.js';
 import { tokenRoutes } from './tokens.js';
@@ -31,6 +32,7 @@ export function createApp(options: {
     }),
   );
   app.get('/', pageRoute(USERS));
+  app.get(CLIENT_PATH, clientRoute());
   app.get('/api/events', sessionEvents({ signal: shutdown }));
   app.use('/api', sessionRoutes(accounts));
   app.use(notFound);

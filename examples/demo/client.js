@@ -1,12 +1,13 @@
-// The demo page's script: plain browser JavaScript, inlined by pages.ts (no build step). It
-// talks to the same JSON routes as any other client and builds the DOM with textContent only.
-/* global document, EventSource */
-'use strict';
+// The demo page's script: a plain browser module, inlined by pages.ts (no build step). It talks
+// to the same JSON routes as any other client, builds the DOM with textContent only, and leaves
+// the live notice to session-limiter/client.
+/* global document */
+import { watchSession } from '/session-limiter-client.js';
 
 const $ = (id) => document.getElementById(id);
 const notice = $('notice');
 const form = $('signin-form');
-let events = null;
+let stopWatching = () => {};
 
 function say(message) {
   notice.textContent = message || '';
@@ -42,6 +43,8 @@ function ago(ms) {
   return relative.format(Math.round(hours / 24), 'day');
 }
 
+const dateTime = new Intl.DateTimeFormat('en', { dateStyle: 'medium', timeStyle: 'short' });
+
 function el(tag, text, className) {
   const node = document.createElement(tag);
   if (text !== undefined) node.textContent = text;
@@ -49,15 +52,36 @@ function el(tag, text, className) {
   return node;
 }
 
-/** One session in a list: device, kind, last active; `action` adds a button or a mark. */
+function time(ms, text) {
+  const node = el('time', text);
+  node.dateTime = new Date(ms).toISOString();
+  node.title = dateTime.format(ms);
+  return node;
+}
+
+/** One row of the details: a term and its value. */
+function detail(list, term, value) {
+  list.append(el('dt', term));
+  const dd = el('dd');
+  dd.append(value);
+  list.append(dd);
+}
+
+/**
+ * One session, the same in the session list and the chooser: the device as a heading, then
+ * kind, IP address, signed in and last active, and `action` (a button or "this device").
+ */
 function sessionItem(session, action) {
-  const li = el('li');
-  li.append(el('strong', session.device.label), ' ');
-  li.append(el('span', session.device.kind, 'kind'), ' ');
-  const seen = el('time', 'last active ' + ago(session.lastSeenAt));
-  seen.dateTime = new Date(session.lastSeenAt).toISOString();
-  li.append(seen, ' ');
-  action(li);
+  const li = el('li', undefined, 'session');
+  const title = el('h4', session.device.label, 'device');
+  const details = el('dl', undefined, 'details');
+  detail(details, 'Kind', session.device.kind);
+  detail(details, 'IP address', session.device.ip || 'unknown');
+  detail(details, 'Signed in', time(session.createdAt, dateTime.format(session.createdAt)));
+  detail(details, 'Last active', time(session.lastSeenAt, ago(session.lastSeenAt)));
+  const end = el('div', undefined, 'action');
+  action(end, li);
+  li.append(title, details, end);
   return li;
 }
 
@@ -74,12 +98,6 @@ function show(signedIn) {
   $('account').hidden = !signedIn;
 }
 
-function stopWatching() {
-  if (events) events.close();
-  events = null;
-  $('live').textContent = '';
-}
-
 function signedOut(message) {
   stopWatching();
   say(message);
@@ -89,15 +107,14 @@ function signedOut(message) {
 async function loadSessions() {
   const r = await api('GET', '/api/sessions');
   if (!r || r.status !== 200) return;
-  const list = $('sessions');
-  list.replaceChildren(
+  $('sessions').replaceChildren(
     ...r.data.sessions.map((s) =>
-      sessionItem(s, (li) => {
+      sessionItem(s, (end, li) => {
         if (s.id === r.data.current) {
-          li.append(el('span', 'this device', 'current'));
+          end.append(el('span', 'This device', 'current'));
           li.setAttribute('aria-current', 'true');
         } else {
-          li.append(
+          end.append(
             button('Sign out', 'Sign out ' + s.device.label, async () => {
               await api('DELETE', '/api/sessions/' + encodeURIComponent(s.id));
               await loadSessions();
@@ -110,21 +127,12 @@ async function loadSessions() {
 }
 
 function watch() {
-  if (events) return;
-  events = new EventSource('/api/events');
-  events.addEventListener('open', () => {
-    $('live').textContent = 'Live: this page is told at once if this device is signed out.';
-  });
-  events.addEventListener('revoked', (event) => {
-    signedOut(JSON.parse(event.data).message);
-  });
-  events.addEventListener('error', () => {
-    $('live').textContent = '';
-    // A refused stream is not retried by the browser: ask the API why.
-    if (events && events.readyState === EventSource.CLOSED) {
-      events = null;
-      void showAccount();
-    }
+  stopWatching();
+  // The library's client: told the moment this session ends, here and in this browser's other tabs.
+  stopWatching = watchSession({
+    url: '/api/events',
+    tabs: true,
+    onRevoked: (revoked) => signedOut(revoked.message),
   });
 }
 
@@ -148,6 +156,7 @@ async function signIn(replace) {
     form.password.value = '';
     say('');
     await showAccount();
+    $('account-title').focus();
   } else if (r.status === 409) {
     chooseDevice(r.data);
   } else {
@@ -161,10 +170,10 @@ function chooseDevice(data) {
   $('choose-text').textContent = data.error.message;
   $('choose-list').replaceChildren(
     ...data.active.map((s) =>
-      sessionItem(s, (li) =>
-        li.append(
+      sessionItem(s, (end) =>
+        end.append(
           button(
-            'Sign out this device and sign in here',
+            'Sign out this device',
             'Sign out ' + s.device.label + ' and sign in here',
             () => void signIn(s.id),
           ),
@@ -173,7 +182,7 @@ function chooseDevice(data) {
     ),
   );
   $('choose').hidden = false;
-  $('choose-list').querySelector('button')?.focus();
+  $('choose-title').focus();
 }
 
 form.addEventListener('submit', (event) => {
@@ -182,6 +191,7 @@ form.addEventListener('submit', (event) => {
 });
 $('choose-cancel').addEventListener('click', () => {
   $('choose').hidden = true;
+  form.username.focus();
 });
 $('revoke-others').addEventListener('click', async () => {
   await api('POST', '/api/sessions/revoke-others');

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Request, Response } from 'express';
+import { clientScript } from '../shared/client.js';
 import type { DemoUser } from './users.js';
 
-// Read once: the page's script and style are inlined, so the demo needs no build and no assets.
-const CLIENT_SCRIPT = readFileSync(new URL('./client.js', import.meta.url), 'utf8');
+// Read once: the page's script and style are inlined, so the demo needs no build step.
+const PAGE_SCRIPT = readFileSync(new URL('./client.js', import.meta.url), 'utf8');
 const STYLE = readFileSync(new URL('./style.css', import.meta.url), 'utf8');
 
 const HTML_ESCAPES: Record<string, string> = {
@@ -58,7 +59,7 @@ export function renderPage(options: {
 <body data-signed-in="${String(signedIn)}">
   <main>
     <h1>session-limiter demo</h1>
-    <p id="notice" role="alert">${escapeHtml(notice ?? '')}</p>
+    <div id="notice" class="banner" role="alert">${escapeHtml(notice ?? '')}</div>
 
     <section id="signin" aria-labelledby="signin-title"${signedIn ? ' hidden' : ''}>
       <h2 id="signin-title">Sign in</h2>
@@ -75,27 +76,26 @@ export function renderPage(options: {
         <p><button type="submit">Sign in</button></p>
       </form>
       <div id="choose" hidden>
-        <h3>Choose a device to sign out</h3>
+        <h3 id="choose-title" tabindex="-1">Choose a device to sign out</h3>
         <p id="choose-text"></p>
-        <ul id="choose-list" class="sessions"></ul>
+        <ul id="choose-list" class="sessions" aria-labelledby="choose-title"></ul>
         <p><button type="button" id="choose-cancel">Cancel</button></p>
       </div>
       ${usersTable(users)}
     </section>
 
     <section id="account" aria-labelledby="account-title"${signedIn ? '' : ' hidden'}>
-      <h2 id="account-title">Signed in as <span id="who"></span></h2>
+      <h2 id="account-title" tabindex="-1">Signed in as <span id="who"></span></h2>
       <p id="plan"></p>
-      <p id="live" class="live"></p>
-      <h3>Your sessions</h3>
-      <ul id="sessions" class="sessions" aria-live="polite"></ul>
-      <p>
+      <h3 id="sessions-title">Your sessions</h3>
+      <ul id="sessions" class="sessions" aria-labelledby="sessions-title" aria-live="polite"></ul>
+      <p class="actions">
         <button type="button" id="revoke-others">Sign out everywhere else</button>
         <button type="button" id="logout">Sign out</button>
       </p>
     </section>
   </main>
-  <script nonce="${nonce}">${CLIENT_SCRIPT}</script>
+  <script type="module" nonce="${nonce}">${PAGE_SCRIPT}</script>
 </body>
 </html>
 `;
@@ -106,12 +106,20 @@ export function pageRoute(users: readonly DemoUser[]) {
   return (req: Request, res: Response): void => {
     const nonce = randomBytes(16).toString('base64');
     res.set({
-      'content-security-policy': `default-src 'none'; script-src 'nonce-${nonce}'; style-src 'nonce-${nonce}'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`,
+      'content-security-policy': `default-src 'none'; script-src 'self' 'nonce-${nonce}'; style-src 'nonce-${nonce}'; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'`,
       'cache-control': 'no-store',
       'referrer-policy': 'no-referrer',
       'x-content-type-options': 'nosniff',
     });
     const { notice, session } = req.sessionLimit;
     res.type('html').send(renderPage({ notice, signedIn: session !== null, users, nonce }));
+  };
+}
+
+/** `GET /session-limiter-client.js`: session-limiter/client, which the page's script imports. */
+export function clientRoute() {
+  return (_req: Request, res: Response): void => {
+    res.set({ 'cache-control': 'no-cache', 'x-content-type-options': 'nosniff' });
+    res.type('text/javascript').send(clientScript());
   };
 }

@@ -20,18 +20,30 @@ describe('the page at /', () => {
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
     expect(html).toContain('name="username"');
     expect(html).toContain('name="password"');
-    expect(html).toMatch(/<p id="notice" role="alert"><\/p>/);
+    expect(html).toMatch(/<div id="notice" class="banner" role="alert"><\/div>/);
     for (const user of ['alice', 'bob', 'carol', 'dave'])
       expect(html).toContain(`<code>${user}</code>`);
   });
 
-  it('runs only its own inline script and style (a nonce per response)', async () => {
+  it('runs only its own inline script and style (a nonce per response) and same-origin modules', async () => {
     const res = await fetch(url, { headers: NAVIGATE });
     const csp = res.headers.get('content-security-policy') ?? '';
-    const nonce = /script-src 'nonce-([^']+)'/.exec(csp)?.[1];
+    const nonce = /script-src 'self' 'nonce-([^']+)'/.exec(csp)?.[1];
     expect(nonce).toBeDefined();
     expect(csp).toContain("default-src 'none'");
-    expect(await res.text()).toContain(`<script nonce="${nonce!}">`);
+    const html = await res.text();
+    expect(html).toContain(`<script type="module" nonce="${nonce!}">`);
+    expect(html).toContain("import { watchSession } from '/session-limiter-client.js'");
+  });
+
+  it('serves session-limiter/client, compiled from its source, as the module the page imports', async () => {
+    const res = await fetch(`${url}/session-limiter-client.js`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/javascript/);
+    const script = await res.text();
+    expect(script).toContain('export function watchSession(');
+    // Browser JavaScript: the TypeScript types are gone.
+    expect(script).not.toContain('interface SessionNotice');
   });
 
   it('tells a signed-out browser why after the redirect, in the alert', async () => {
@@ -46,7 +58,7 @@ describe('the page at /', () => {
     expect(redirect.headers.get('location')).toBe('/?signedOut=evicted');
     const page = await (await a.request('/?signedOut=evicted', { headers: NAVIGATE })).text();
     expect(page).toMatch(
-      /<p id="notice" role="alert">You were signed out because your account signed in on another device \(Firefox 133 on Windows\) at \d\d:\d\d UTC\.<\/p>/,
+      /<div id="notice" class="banner" role="alert">You were signed out because your account signed in on another device \(Firefox 133 on Windows\) at \d\d:\d\d UTC\.<\/div>/,
     );
     expect(page).toContain('data-signed-in="false"');
   });
