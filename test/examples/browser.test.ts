@@ -3,6 +3,7 @@
 // device signed in. A new example is one line in EXAMPLES.
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startFastifyExample } from '../../examples/fastify/server.js';
 import { startKoaExample } from '../../examples/koa/server.js';
 import { CLIENT_PATH, clientScript } from '../../examples/shared/client.js';
 import {
@@ -21,7 +22,10 @@ interface Running {
 }
 
 const EXAMPLES: { name: string; start: (o: { port: number; host: string }) => Promise<Running> }[] =
-  [{ name: 'koa', start: startKoaExample }];
+  [
+    { name: 'koa', start: startKoaExample },
+    { name: 'fastify', start: startFastifyExample },
+  ];
 
 const NOTICE_BOUND_MS = 2_000;
 const PAGE_PATH = '/client-page';
