@@ -5,6 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFastifyExample } from '../../examples/fastify/server.js';
 import { startKoaExample } from '../../examples/koa/server.js';
+import { startNestExample } from '../../examples/nestjs/server.js';
 import { CLIENT_PATH, clientScript } from '../../examples/shared/client.js';
 import {
   launchChromium,
@@ -25,6 +26,8 @@ const EXAMPLES: { name: string; start: (o: { port: number; host: string }) => Pr
   [
     { name: 'koa', start: startKoaExample },
     { name: 'fastify', start: startFastifyExample },
+    { name: 'nestjs-express', start: (o) => startNestExample({ ...o, platform: 'express' }) },
+    { name: 'nestjs-fastify', start: (o) => startNestExample({ ...o, platform: 'fastify' }) },
   ];
 
 const NOTICE_BOUND_MS = 2_000;
