@@ -247,22 +247,25 @@ export class SessionLimiter<TUser = unknown> {
   }
 
   /**
-   * Ends a tracked session because its owner ended it (a sign-out there). Returns true if it was
-   * live. `onEvict` is not called: the owner already knows.
+   * Ends a tracked session because its owner ended it: a sign-out there (reason `'logout'`, the
+   * default), or `{ reason: 'revoked' }` when it was ended from the account's session list.
+   * Returns true if it was live. `onEvict` is not called: the owner already knows.
    *
    * @example
    * ```ts
    * await limiter.untrack(session.userId, session.id);
+   * await limiter.untrack(userId, otherDeviceId, { reason: 'revoked' });
    * ```
    */
-  async untrack(userId: string, externalId: string): Promise<boolean> {
+  async untrack(userId: string, externalId: string, options: RevokeOptions = {}): Promise<boolean> {
     this.#assertOpen();
     checkUserId(userId, 'userId');
+    const reason = options.reason === undefined ? END_REASONS.logout : checkReason(options.reason);
     const found = await this.#find(
       externalSessionId(userId, checkExternalId(externalId, 'externalId')),
     );
     if (found?.kind !== 'session' || found.record.userId !== userId) return false;
-    return (await this.#end(found.record, END_REASONS.logout)) !== null;
+    return (await this.#end(found.record, reason, this.#now(), false)) !== null;
   }
 
   /**
@@ -756,12 +759,20 @@ export class SessionLimiter<TUser = unknown> {
     return end;
   }
 
-  /** Ends one session and announces it, if this call is the one that ended it. */
-  async #end(record: SessionRecord, reason: string, now = this.#now()): Promise<SessionEnd | null> {
+  /**
+   * Ends one session and announces it, if this call is the one that ended it; `tellOwners` false
+   * when the owner of a tracked session ended it itself.
+   */
+  async #end(
+    record: SessionRecord,
+    reason: string,
+    now = this.#now(),
+    tellOwners = true,
+  ): Promise<SessionEnd | null> {
     const end = this.#endOf(record, reason, now);
     const removed = await this.#store(reason, () => this.store.endSession(end));
     if (!removed) return null;
-    this.#announce([end], false);
+    this.#announce([end], false, tellOwners);
     return end;
   }
 
@@ -787,8 +798,8 @@ export class SessionLimiter<TUser = unknown> {
     };
   }
 
-  #announce(ends: readonly SessionEnded[], remote: boolean): void {
-    if (!remote) this.#tellOwners(ends);
+  #announce(ends: readonly SessionEnded[], remote: boolean, tellOwners = !remote): void {
+    if (tellOwners) this.#tellOwners(ends);
     for (const end of ends) {
       this.#cache?.invalidate(end.session.id);
       this.#secrets?.forget(end.session.id);
@@ -806,13 +817,13 @@ export class SessionLimiter<TUser = unknown> {
     }
   }
 
-  /** Hands tracked sessions this process ended to `onEvict`, except those their owner untracked. */
+  /** Hands tracked sessions this process ended to `onEvict` (`untrack` does not come here). */
   #tellOwners(ends: readonly SessionEnded[]): void {
     const onEvict = this.#onEvict;
     if (!onEvict) return;
     const owned: ExternalEnd[] = [];
     for (const { session, reason } of ends) {
-      if (session.externalId !== undefined && reason !== END_REASONS.logout) {
+      if (session.externalId !== undefined) {
         owned.push({ userId: session.userId, externalId: session.externalId, reason, session });
       }
     }

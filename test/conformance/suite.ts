@@ -1035,7 +1035,7 @@ export function describeStoreConformance(
         expect(reopened.ok && reopened.evicted.map((s) => s.externalId)).toEqual(['idp-sid-1']);
       });
 
-      it('is a no-op for an id already live; untrack ends it without telling onEvict; an ended id is not tracked again', async () => {
+      it('is a no-op for an id already live; untrack ends it (with its reason) without telling onEvict; an ended id is not tracked again', async () => {
         let told = 0;
         const l = limiter({
           policy: { max: 3 },
@@ -1050,6 +1050,16 @@ export function describeStoreConformance(
         expect(await l.untrack('erin', 'x1')).toBe(true);
         expect(await l.untrack('erin', 'x1')).toBe(false);
         expect(await l.whyEnded('erin', 'x1')).toMatchObject({ reason: 'logout' });
+        await l.track({ userId: 'erin', externalId: 'x2' });
+        expect(await l.untrack('erin', 'x2', { reason: 'revoked' })).toBe(true);
+        expect(await l.whyEnded('erin', 'x2')).toMatchObject({
+          code: 'SESSION_REVOKED',
+          reason: 'revoked',
+        });
+        await expect(l.untrack('erin', 'x2', { reason: 'not a word' })).rejects.toMatchObject({
+          code: 'INVALID_ARGUMENT',
+          field: 'reason',
+        });
         expect(told).toBe(0);
         await expect(l.track({ userId: 'erin', externalId: 'x1' })).rejects.toMatchObject({
           code: 'INVALID_ARGUMENT',
