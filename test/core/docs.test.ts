@@ -16,6 +16,7 @@ const ENTRY_POINTS = [
   'src/adapters/hono.ts',
   'src/jwt/index.ts',
   'src/client/index.ts',
+  'src/integrations/better-auth.ts',
 ];
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const files = ENTRY_POINTS.map((entry) => root + entry);
