@@ -17,6 +17,7 @@ const ENTRY_POINTS = [
   'src/jwt/index.ts',
   'src/client/index.ts',
   'src/integrations/better-auth.ts',
+  'src/integrations/authjs.ts',
 ];
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const files = ENTRY_POINTS.map((entry) => root + entry);
