@@ -3,7 +3,7 @@
 // a refusal, and the HTTP status of a limiter failure.
 import { SessionLimiterError } from '../errors.js';
 import type { SessionLimiter } from '../limiter.js';
-import type { TrackResult } from '../results.js';
+import type { InvalidSession, TrackResult } from '../results.js';
 import type { DeviceInfo } from '../device.js';
 import type { SessionInfo } from '../session.js';
 
@@ -42,32 +42,73 @@ export function ownedSessionsView(active: readonly SessionInfo[]): OwnedSessionV
 }
 
 /**
- * Whether a session its owner presents may be used: live in the registry (`isLive`, which also
- * keeps its idle timeout fresh); ended (evicted, revoked, timed out) is false; never tracked is
- * tracked now, "at first sight", and kept if the policy admits it.
+ * The standing of a session its owner presents: `live`, `ended` (evicted, revoked, timed out:
+ * why), or `refused` (never tracked, and the policy did not admit it at first sight).
  *
  * @example
  * ```ts
- * const ok = await standing(limiter, {
+ * const s: Standing = await standingOf(limiter, { userId, externalId, track });
+ * if (s.kind === 'ended') console.log(s.ended.reason);
+ * ```
+ */
+export type Standing =
+  | { kind: 'live'; ended: string[] }
+  | { kind: 'ended'; ended: InvalidSession }
+  | { kind: 'refused'; active: SessionInfo[] };
+
+/**
+ * Whether a session its owner presents may be used: live in the registry (`isLive`, which also
+ * keeps its idle timeout fresh); ended (evicted, revoked, timed out) is not; a session never
+ * tracked is tracked now, "at first sight", and admitted if the policy admits it (`ended` then
+ * lists the external ids that admission ended).
+ *
+ * @example
+ * ```ts
+ * const s = await standingOf(limiter, {
  *   userId: claims.sub,
  *   externalId: claims.sid,
  *   track: () => limiter.track({ userId: claims.sub, externalId: claims.sid }),
  * });
+ * if (s.kind !== 'live') return unauthorized();
+ * ```
+ */
+export async function standingOf(
+  limiter: Pick<SessionLimiter<never>, 'isLive' | 'whyEnded'>,
+  session: { userId: string; externalId: string; track: () => Promise<TrackResult> },
+): Promise<Standing> {
+  const { userId, externalId } = session;
+  if (await limiter.isLive(userId, externalId)) return { kind: 'live', ended: [] };
+  const ended = await limiter.whyEnded(userId, externalId);
+  if (ended) return { kind: 'ended', ended };
+  let tracked: TrackResult;
+  try {
+    tracked = await session.track();
+  } catch (error) {
+    // It ended between the looks: `track` refuses an id whose session ended.
+    const late = await limiter.whyEnded(userId, externalId);
+    if (late && error instanceof SessionLimiterError && error.code === 'INVALID_ARGUMENT') {
+      return { kind: 'ended', ended: late };
+    }
+    throw error;
+  }
+  return tracked.ok
+    ? { kind: 'live', ended: tracked.ended }
+    : { kind: 'refused', active: tracked.active };
+}
+
+/**
+ * {@link standingOf} as a yes or no: may this session be used?
+ *
+ * @example
+ * ```ts
+ * if (!(await standing(limiter, { userId, externalId, track }))) return signOut();
  * ```
  */
 export async function standing(
   limiter: Pick<SessionLimiter<never>, 'isLive' | 'whyEnded'>,
   session: { userId: string; externalId: string; track: () => Promise<TrackResult> },
 ): Promise<boolean> {
-  if (await limiter.isLive(session.userId, session.externalId)) return true;
-  if (await limiter.whyEnded(session.userId, session.externalId)) return false;
-  try {
-    return (await session.track()).ok;
-  } catch (error) {
-    // It ended between the two looks: `track` refuses an id whose session ended.
-    if (error instanceof SessionLimiterError && error.code === 'INVALID_ARGUMENT') return false;
-    throw error;
-  }
+  return (await standingOf(limiter, session)).kind === 'live';
 }
 
 /**

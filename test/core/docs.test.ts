@@ -18,6 +18,7 @@ const ENTRY_POINTS = [
   'src/client/index.ts',
   'src/integrations/better-auth.ts',
   'src/integrations/authjs.ts',
+  'src/integrations/idp.ts',
 ];
 const root = fileURLToPath(new URL('../../', import.meta.url));
 const files = ENTRY_POINTS.map((entry) => root + entry);
