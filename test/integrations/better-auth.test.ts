@@ -12,8 +12,26 @@ import {
 import { Browser, listen } from '../support/browser.js';
 import { FIREFOX_WIN } from '../conformance/adapters.js';
 
-// A real better-auth (its own Kysely over better-sqlite3, migrated by its own migrator) behind
-// its own Node handler, driven over HTTP.
+// A real better-auth (its own Kysely over SQLite, migrated by its own migrator) behind its own
+// Node handler, driven over HTTP. SQLite is node:sqlite where Node has it (22 and later), which
+// better-auth takes as it is, and better-sqlite3 on Node 20.
+
+/** The part of both SQLite clients the tests use. */
+interface SqliteDatabase {
+  prepare(sql: string): { all(...params: unknown[]): unknown[] };
+}
+
+async function openDatabase(): Promise<SqliteDatabase> {
+  const builtIn = 'node:sqlite'; // not in Node 20's types
+  try {
+    const { DatabaseSync } = (await import(builtIn)) as {
+      DatabaseSync: new (path: string) => SqliteDatabase;
+    };
+    return new DatabaseSync(':memory:');
+  } catch {
+    return new Database(':memory:');
+  }
+}
 
 const PASSWORD = 'correct horse battery';
 const closers: (() => Promise<void> | void)[] = [];
@@ -38,7 +56,7 @@ function newLimiter(store = new MemoryStore()): SessionLimiter<BetterAuthUser> {
 
 interface App {
   url: string;
-  db: Database.Database;
+  db: SqliteDatabase;
   limiter: SessionLimiter<BetterAuthUser>;
   signUp: (name: string) => Promise<string>;
   signIn: (name: string, userAgent?: string, headers?: Record<string, string>) => Promise<Browser>;
@@ -48,15 +66,17 @@ async function start(
   limiter = newLimiter(),
   extra: Partial<BetterAuthOptions> = {},
   plugin: Partial<SessionLimitPluginOptions> | false = {},
-  db = new Database(':memory:'),
+  db?: SqliteDatabase,
 ): Promise<App> {
+  db ??= await openDatabase();
   // The server is up first, so better-auth's baseURL can name its port.
   const route: { handle?: ReturnType<typeof toNodeHandler> } = {};
   const server = await listen((req, res) => void route.handle?.(req, res));
   closers.push(server.close);
   const url = server.url;
   const options: BetterAuthOptions = {
-    database: db,
+    // better-auth takes either client; one type stands for both here.
+    database: db as Database.Database,
     secret: 'a-test-secret-that-is-long-enough-0123456789',
     baseURL: url,
     emailAndPassword: { enabled: true },
@@ -266,7 +286,7 @@ describe('session-limiter/better-auth', () => {
   });
 
   it('tracks a session from before the plugin was added at first sight', async () => {
-    const db = new Database(':memory:');
+    const db = await openDatabase();
     const plain = await start(newLimiter(), {}, false, db);
     const bobId = await plain.signUp('bob');
     const old = await plain.signIn('bob');
@@ -299,7 +319,7 @@ describe('session-limiter/better-auth', () => {
     expect(() => sessionLimit({ limiter, replaceHeader: 'bad header' })).toThrow(/replaceHeader/);
     expect(() => sessionLimit({} as SessionLimitPluginOptions)).toThrow(/limiter/);
     const auth = betterAuth({
-      database: new Database(':memory:'),
+      database: (await openDatabase()) as Database.Database,
       secret: 'a-test-secret-that-is-long-enough-0123456789',
       baseURL: 'http://127.0.0.1:1',
       logger: { disabled: true },
