@@ -1,19 +1,38 @@
-// One Express 5 app for the hot-path benchmark, in its own process, run by plain Node on the
-// built package (dist/), as an app would: `bare` (no session checks), `noop` (one middleware
-// that only calls next), `floor` (a hand-written check: read the cookie, SHA-256 it, look it up
-// in a Map) or `limited` (sessionLimit in cookie mode with the memory store).
-// Prints "ready <port> <cookie>".
-import { createHash, randomBytes } from 'node:crypto';
+// One Express 5 app for the HTTP benchmarks, in its own process, run by plain Node on the built
+// package (dist/, imported by the package's own name), as an app would. Every app serves GET / with 200 "ok" when the request is
+// signed in and 401 when it is not, so a benchmark that sends the wrong cookie fails (wrk counts
+// the non-2xx answers) instead of measuring the signed-out path. The apps (see APPS below):
+//
+//   bare                     no session check
+//   noop                     one middleware that only calls next
+//   floor                    a hand-written check: read the cookie, one Map lookup, one
+//                            constant-time compare
+//   limited                  sessionLimit in cookie mode; memory store, or the store named by
+//                            the options (sqlite, redis, postgres)
+//   express-session          express-session with its MemoryStore, alone
+//   express-session-limited  express-session plus sessionLimit in express-session mode
+//   better-auth              better-auth's getSession on every request (SQLite)
+//
+//   node bench/servers/http.js <app> <port> ['{"store":"redis","url":...,"prefix":...}']
+// (the options are a StorePlace of bench/lib/stores.ts: {store, file} or {store, url, prefix}
+// or {store, url, schema})
+// Prints "ready <port> <cookie header>" once it listens.
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import express from 'express';
-import { createSessionLimiter } from '../../dist/index.js';
-import { sessionLimit } from '../../dist/adapters/express.js';
+import session from 'express-session';
+import { createSessionLimiter } from 'session-limiter';
+import { sessionLimit } from 'session-limiter/express';
 
 const kind = process.argv[2] ?? 'bare';
 const port = Number(process.argv[3] ?? 0);
+const options = JSON.parse(process.argv[4] ?? '{}');
+/** The production cookie name: sessionLimit reads it first, without the localhost fallback. */
+const COOKIE = '__Host-sid';
+const USER = { id: 'bench' };
+
 const app = express();
 app.disable('x-powered-by');
 app.disable('etag');
-let cookie = `sid=${randomBytes(32).toString('base64url')}`;
 // CPU time this process has used, in microseconds: the benchmark divides it by the requests
 // served, a steadier measure than requests per second on a busy machine.
 app.get('/__cpu', (_req, res) => {
@@ -21,40 +40,140 @@ app.get('/__cpu', (_req, res) => {
   res.type('text').send(String(user + system));
 });
 
-if (kind === 'noop') {
-  app.use((_req, _res, next) => next());
-} else if (kind === 'floor') {
-  const sessions = new Map();
-  const token = randomBytes(32).toString('base64url');
-  sessions.set(createHash('sha256').update(token).digest('base64url'), { userId: 'bench' });
-  cookie = `sid=${token}`;
-  app.use((req, _res, next) => {
-    const header = req.headers.cookie ?? '';
-    const at = header.indexOf('sid=');
-    const value = at === -1 ? '' : header.slice(at + 4).split(';')[0];
-    req.user = sessions.get(createHash('sha256').update(value).digest('base64url'));
-    next();
-  });
-} else if (kind === 'limited') {
-  const limiter = createSessionLimiter({ pruneInterval: false });
-  const opened = await limiter.open({ userId: 'bench', device: { userAgent: 'wrk' } });
-  if (!opened.ok) throw new Error('could not open the benchmark session');
-  cookie = `__Host-sid=${opened.token}`;
-  app.use(sessionLimit(limiter));
+/** Each app mounts its middleware and returns its cookie and how a route tells it is signed in. */
+const APPS = {
+  bare: () => ({ cookie: `${COOKIE}=${randomBytes(32).toString('base64url')}`, signedIn: yes }),
+  noop: () => {
+    app.use((_req, _res, next) => next());
+    return APPS.bare();
+  },
+  floor: () => {
+    const id = randomBytes(21).toString('base64url');
+    const secret = randomBytes(32).toString('base64url');
+    const sessions = new Map([[id, { userId: USER.id, secret: Buffer.from(secret) }]]);
+    const key = `${COOKIE}=`;
+    app.use((req, _res, next) => {
+      const header = req.headers.cookie;
+      const at = header === undefined ? -1 : header.indexOf(key);
+      if (at !== -1) {
+        const end = header.indexOf(';', at);
+        const value = header.slice(at + key.length, end === -1 ? undefined : end);
+        const dot = value.indexOf('.');
+        const found = sessions.get(value.slice(0, dot));
+        const given = Buffer.from(value.slice(dot + 1));
+        if (found && given.length === found.secret.length && timingSafeEqual(given, found.secret)) {
+          req.user = found;
+        }
+      }
+      next();
+    });
+    return { cookie: `${key}${id}.${secret}`, signedIn: (req) => req.user !== undefined };
+  },
+  limited: async () => {
+    const store = await openStore(options);
+    const limiter = createSessionLimiter({ store, pruneInterval: false });
+    const opened = await limiter.open({
+      userId: USER.id,
+      user: USER,
+      device: { userAgent: 'wrk' },
+    });
+    if (!opened.ok) throw new Error('could not open the benchmark session');
+    app.use(sessionLimit(limiter));
+    return {
+      cookie: `${COOKIE}=${opened.token}`,
+      signedIn: (req) => req.sessionLimit.session !== null,
+    };
+  },
+  'express-session': () => {
+    app.use(expressSession());
+    return selfLogin((req) => {
+      req.session.userId = USER.id;
+    });
+  },
+  'express-session-limited': () => {
+    const limiter = createSessionLimiter({ pruneInterval: false });
+    app.use(expressSession());
+    app.use(sessionLimit(limiter, { mode: 'express-session' }));
+    return selfLogin(async (req) => {
+      const opened = await req.sessionLimit.login(USER);
+      if (!opened.ok) throw new Error('could not open the benchmark session');
+      req.session.userId = USER.id; // after login, which starts a new session
+    });
+  },
+  'better-auth': async () => (await import('./better-auth.js')).mountBetterAuth(app),
+};
+
+function yes() {
+  return true;
 }
 
-// The floor and sessionLimit routes read the session their middleware left on req, as a route
-// would (on Express each such read costs a lookup, see src/adapters/express.ts).
+function expressSession() {
+  return session({
+    secret: randomBytes(32).toString('base64url'),
+    resave: false,
+    saveUninitialized: false,
+  });
+}
+
+/** A login route that `signIn` fills in; the app logs in once it listens and keeps the cookie. */
+function selfLogin(signIn) {
+  app.post('/__login', (req, res, next) => {
+    Promise.resolve(signIn(req)).then(() => res.send('ok'), next);
+  });
+  return {
+    login: async (listening) => {
+      const response = await fetch(`http://127.0.0.1:${listening}/__login`, { method: 'POST' });
+      if (!response.ok) throw new Error(`login failed: ${response.status}`);
+      return response.headers
+        .getSetCookie()
+        .map((line) => line.split(';')[0])
+        .join('; ');
+    },
+    signedIn: (req) => req.session.userId === USER.id,
+  };
+}
+
+/** The store the options name, on a client of its own (the benchmark removes its data). */
+async function openStore({ store, url, prefix, schema, file }) {
+  if (store === undefined || store === 'memory') return undefined;
+  if (store === 'sqlite') {
+    const { SqliteStore } = await import('session-limiter/sqlite');
+    return new SqliteStore({ database: file });
+  }
+  if (store === 'redis') {
+    const { Redis } = await import('ioredis');
+    const { RedisStore } = await import('session-limiter/redis');
+    const client = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0 });
+    await new Promise((resolve, reject) => {
+      client.once('ready', resolve);
+      client.once('error', reject);
+    });
+    return new RedisStore({ client, prefix });
+  }
+  if (store === 'postgres') {
+    const { default: pg } = await import('pg');
+    const { PostgresStore } = await import('session-limiter/postgres');
+    const client = new pg.Pool({ connectionString: url, max: 4 });
+    return new PostgresStore({ client, schema });
+  }
+  throw new Error(`unknown store ${store}`);
+}
+
+const setup = APPS[kind];
+if (!setup) throw new Error(`unknown app ${kind}; one of ${Object.keys(APPS).join(', ')}`);
+const mounted = await setup();
 app.get('/', (req, res) => {
-  const signedIn =
-    kind === 'limited'
-      ? req.sessionLimit.session !== null
-      : kind === 'floor'
-        ? req.user !== undefined
-        : true;
-  res.type('text').send(signedIn ? 'ok' : 'no');
+  if (mounted.signedIn(req)) res.type('text').send('ok');
+  else res.status(401).type('text').send('signed out');
 });
 
 const server = app.listen(port, '127.0.0.1', () => {
-  console.log(`ready ${server.address().port} ${cookie}`);
+  const listening = server.address().port;
+  Promise.resolve(mounted.login ? mounted.login(listening) : mounted.cookie).then(
+    (cookie) => console.log(`ready ${listening} ${cookie}`),
+    (error) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
 });
