@@ -1,21 +1,62 @@
-// `npm run bench`: the benchmarks that need no server beyond this machine's own processes.
-// The store benchmarks need Redis or PostgreSQL and run on their own:
-//   npx tsx bench/race.ts --store redis --trials 10000
-//   npx tsx bench/propagation.ts --store redis
-import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+// `npm run bench`: runs the rows of bench/rows/ (all, or those --only names), prints the table
+// and writes it to bench/RESULTS.md; a full run of every row also puts the table in the README's
+// Performance section. With --check it exits 1 when an enforced target is missed or a row cannot
+// run. See bench/README.md.
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { parseBenchArgs, selectRows } from './cli.js';
+import {
+  failed,
+  resultsMarkdown,
+  runInfo,
+  summaryText,
+  withReadmeResults,
+  type RowResult,
+} from './report.js';
+import { ROWS } from './rows/index.js';
 
-const extra = process.argv.slice(2);
-const benches = ['express.ts', 'jwt.ts'].map((name) =>
-  fileURLToPath(new URL(`./${name}`, import.meta.url)),
-);
-let failed = false;
-for (const bench of benches.filter((file) => existsSync(file))) {
-  console.log(`\n### ${bench.split('/').slice(-2).join('/')}\n`);
-  const result = spawnSync(process.execPath, ['--import', 'tsx', bench, ...extra], {
-    stdio: 'inherit',
-  });
-  if (result.status !== 0) failed = true;
+const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
+const README = fileURLToPath(new URL('../README.md', import.meta.url));
+
+const args = process.argv.slice(2);
+let options;
+let rows;
+try {
+  options = parseBenchArgs(args, RESULTS);
+  rows = selectRows(ROWS, options.only);
+} catch (error) {
+  console.error((error as Error).message);
+  process.exit(2);
 }
-process.exitCode = failed ? 1 : 0;
+
+const info = runInfo(options.quick, args);
+const results: RowResult[] = [];
+for (const row of rows) {
+  console.log(`\n### ${row.id}. ${row.title}${options.quick ? ' (quick)' : ''}\n`);
+  const started = performance.now();
+  const context = { quick: options.quick, log: (line: string) => console.log(`  ${line}`) };
+  try {
+    const figures = await row.run(context);
+    results.push({ row, figures, seconds: (performance.now() - started) / 1000 });
+  } catch (error) {
+    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    console.error(`  row ${row.id} could not run: ${message}`);
+    results.push({
+      row,
+      figures: [],
+      error: message,
+      seconds: (performance.now() - started) / 1000,
+    });
+  }
+}
+
+writeFileSync(options.out, resultsMarkdown(results, info));
+console.log(`\n${summaryText(results, options.quick)}\n\nwritten to ${options.out}`);
+if (!options.quick && options.only.length === 0 && options.out === RESULTS) {
+  writeFileSync(README, withReadmeResults(readFileSync(README, 'utf8'), results, info));
+  console.log('and to the Performance section of README.md');
+}
+if (options.check && failed(results, options.quick)) {
+  console.error('\nbench --check: a target was missed or a row could not run (see the table)');
+  process.exitCode = 1;
+}

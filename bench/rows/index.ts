@@ -1,0 +1,6 @@
+// Every row of `npm run bench`, in table order. To add a row, write bench/rows/NN-name.ts
+// exporting `row: Row` (see bench/row.ts and bench/README.md) and list it here.
+import type { Row } from '../row.js';
+import { row as express } from './01-express.js';
+
+export const ROWS: readonly Row[] = [express];
