@@ -2,5 +2,7 @@
 // exporting `row: Row` (see bench/row.ts and bench/README.md) and list it here.
 import type { Row } from '../row.js';
 import { row as express } from './01-express.js';
+import { row as peers } from './03-peers.js';
+import { row as expressSession } from './04-express-session.js';
 
-export const ROWS: readonly Row[] = [express];
+export const ROWS: readonly Row[] = [express, peers, expressSession];
