@@ -4,5 +4,6 @@ import type { Row } from '../row.js';
 import { row as express } from './01-express.js';
 import { row as peers } from './03-peers.js';
 import { row as expressSession } from './04-express-session.js';
+import { row as stores } from './05-stores.js';
 
-export const ROWS: readonly Row[] = [express, peers, expressSession];
+export const ROWS: readonly Row[] = [express, peers, expressSession, stores];
