@@ -5,5 +5,6 @@ import { row as express } from './01-express.js';
 import { row as peers } from './03-peers.js';
 import { row as expressSession } from './04-express-session.js';
 import { row as stores } from './05-stores.js';
+import { row as openLatency } from './06-open-latency.js';
 
-export const ROWS: readonly Row[] = [express, peers, expressSession, stores];
+export const ROWS: readonly Row[] = [express, peers, expressSession, stores, openLatency];
