@@ -6,5 +6,13 @@ import { row as peers } from './03-peers.js';
 import { row as expressSession } from './04-express-session.js';
 import { row as stores } from './05-stores.js';
 import { row as openLatency } from './06-open-latency.js';
+import { row as propagation } from './07-propagation.js';
 
-export const ROWS: readonly Row[] = [express, peers, expressSession, stores, openLatency];
+export const ROWS: readonly Row[] = [
+  express,
+  peers,
+  expressSession,
+  stores,
+  openLatency,
+  propagation,
+];
