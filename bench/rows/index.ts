@@ -7,6 +7,7 @@ import { row as expressSession } from './04-express-session.js';
 import { row as stores } from './05-stores.js';
 import { row as openLatency } from './06-open-latency.js';
 import { row as propagation } from './07-propagation.js';
+import { row as scale } from './08-scale.js';
 
 export const ROWS: readonly Row[] = [
   express,
@@ -15,4 +16,5 @@ export const ROWS: readonly Row[] = [
   stores,
   openLatency,
   propagation,
+  scale,
 ];
