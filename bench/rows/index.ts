@@ -8,6 +8,7 @@ import { row as stores } from './05-stores.js';
 import { row as openLatency } from './06-open-latency.js';
 import { row as propagation } from './07-propagation.js';
 import { row as scale } from './08-scale.js';
+import { row as memoryHeap } from './09-memory-heap.js';
 
 export const ROWS: readonly Row[] = [
   express,
@@ -17,4 +18,5 @@ export const ROWS: readonly Row[] = [
   openLatency,
   propagation,
   scale,
+  memoryHeap,
 ];
