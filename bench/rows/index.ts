@@ -9,6 +9,7 @@ import { row as openLatency } from './06-open-latency.js';
 import { row as propagation } from './07-propagation.js';
 import { row as scale } from './08-scale.js';
 import { row as memoryHeap } from './09-memory-heap.js';
+import { row as jwt } from './10-jwt.js';
 
 export const ROWS: readonly Row[] = [
   express,
@@ -19,4 +20,5 @@ export const ROWS: readonly Row[] = [
   propagation,
   scale,
   memoryHeap,
+  jwt,
 ];
