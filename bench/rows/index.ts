@@ -10,6 +10,7 @@ import { row as propagation } from './07-propagation.js';
 import { row as scale } from './08-scale.js';
 import { row as memoryHeap } from './09-memory-heap.js';
 import { row as jwt } from './10-jwt.js';
+import { row as simultaneous } from './11-simultaneous.js';
 
 export const ROWS: readonly Row[] = [
   express,
@@ -21,4 +22,5 @@ export const ROWS: readonly Row[] = [
   scale,
   memoryHeap,
   jwt,
+  simultaneous,
 ];
