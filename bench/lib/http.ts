@@ -55,6 +55,8 @@ interface Server {
 }
 
 const SERVER = fileURLToPath(new URL('../servers/http.js', import.meta.url));
+/** BENCH_CPU_PROF=<dir>: every app writes a CPU profile (node --cpu-prof) there when it stops. */
+const PROFILE_DIR = process.env.BENCH_CPU_PROF;
 const START_TIMEOUT_MS = 30_000;
 
 /** Fails early, and readably, when wrk is not installed. */
@@ -163,7 +165,15 @@ async function cpuOf(port: number): Promise<number> {
 function start(spec: AppSpec): Promise<Server> {
   const child = spawn(
     process.execPath,
-    [spec.server ?? SERVER, spec.app, '0', JSON.stringify(spec.options ?? {})],
+    [
+      ...(PROFILE_DIR
+        ? ['--cpu-prof', `--cpu-prof-dir=${PROFILE_DIR}`, `--cpu-prof-name=${spec.name}.cpuprofile`]
+        : []),
+      spec.server ?? SERVER,
+      spec.app,
+      '0',
+      JSON.stringify(spec.options ?? {}),
+    ],
     {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env, NODE_ENV: 'production' },

@@ -167,6 +167,9 @@ app.get('/', (req, res) => {
   else res.status(401).type('text').send('signed out');
 });
 
+// Exit normally when the benchmark stops the app, so that `node --cpu-prof` writes its profile.
+process.once('SIGTERM', () => process.exit(0));
+
 const server = app.listen(port, '127.0.0.1', () => {
   const listening = server.address().port;
   Promise.resolve(mounted.login ? mounted.login(listening) : mounted.cookie).then(
