@@ -52,7 +52,7 @@ function value(figure: Figure): string {
 /** The table's lines: one per figure, a row's number on its first figure only. */
 function tableLines(results: readonly RowResult[], quick: boolean): string[] {
   const lines = [
-    '| # | comparison | figure | median | rounds: min-max (n) | target | verdict |',
+    '| # | comparison | figure | median | min-max (n) | target | verdict |',
     '| --- | --- | --- | --- | --- | --- | --- |',
   ];
   for (const { row, figures, error } of results) {
@@ -103,10 +103,11 @@ export function resultsMarkdown(results: readonly RowResult[], info: RunInfo): s
     ...runFacts(info),
     '',
     'Each comparison runs its sides interleaved, in rounds (A B A B …), and reports the median of',
-    'the per-round ratios with the lowest and highest round: a verdict never rests on an absolute',
-    'time measured at another moment. HTTP ratios are requests per CPU-second of the server',
-    "process (what a saturated server's throughput tends to); requests per second are in the",
-    'details. See bench/README.md for what each row measures.',
+    'the per-round ratios with the lowest and highest round (min-max, over n rounds; over n trials',
+    'where a row times whole trials): a verdict never rests on an absolute time measured at another',
+    "moment. HTTP ratios are requests per CPU-second of the server process (what a saturated server's",
+    'throughput tends to); requests per second are in the details. See bench/README.md for what each',
+    'row measures.',
     '',
     ...tableLines(results, info.quick),
     '',
@@ -126,7 +127,9 @@ export function resultsMarkdown(results: readonly RowResult[], info: RunInfo): s
     lines.push(`### ${row.id}. ${row.title}`, '');
     if (error !== undefined) lines.push('```', error.trim(), '```');
     for (const figure of figures) {
-      const more = [spread(figure) && `rounds ${spread(figure)}`, figure.detail].filter(Boolean);
+      const more = [spread(figure) && `min-max (n) ${spread(figure)}`, figure.detail].filter(
+        Boolean,
+      );
       lines.push(`- ${figure.label}: ${value(figure)}${more.length ? `; ${more.join('; ')}` : ''}`);
     }
     lines.push('');

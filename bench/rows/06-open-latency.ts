@@ -64,7 +64,7 @@ async function measure(
       settings,
     );
     const ms = (rounds: number[][], p: number) =>
-      median(rounds.map((samples) => percentile(samples, p))).toFixed(3);
+      median(rounds.map((samples) => percentile(samples, p))).toPrecision(3);
     const detail = (p: number) =>
       `median of round p${p}s: open ${ms(times.open, p)} ms, round trip ${ms(times.roundTrip, p)} ms`;
     const figure = (p: number) =>

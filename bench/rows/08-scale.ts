@@ -218,7 +218,7 @@ async function compareLatency(
     settings,
   );
   const p99 = (samples: readonly number[]) => percentile(samples, 99);
-  const ms = (rounds: number[][]) => median(rounds.map(p99)).toFixed(3);
+  const ms = (rounds: number[][]) => median(rounds.map(p99)).toPrecision(3);
   return [
     ratioFigure(
       'open p99, full / empty',
