@@ -7,6 +7,9 @@
 # a build (npm run build). Runs the `node` on the PATH.
 #
 #   bash bench/instructions.sh [COUNT=5000] [WARMUP=15000]
+#   APPS="express-session express-session-limited" bash bench/instructions.sh
+# APPS: the apps to count, two at a time, each compared with the first (default: bare noop
+# floor limited).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 count=${1:-5000}
@@ -41,17 +44,19 @@ measure() {
   echo "$app $((total / count))" >"$work/$app.result"
 }
 
-for pair in "bare noop" "floor limited"; do
+read -r -a apps <<<"${APPS:-bare noop floor limited}"
+for ((i = 0; i < ${#apps[@]}; i += 2)); do
   pids=()
-  for app in $pair; do
+  for app in "${apps[@]:i:2}"; do
     measure "$app" &
     pids+=($!)
   done
   for pid in "${pids[@]}"; do wait "$pid"; done # stops the script if a measurement failed
 done
-bare=$(cut -d' ' -f2 "$work/bare.result")
+first=${apps[0]}
+base=$(cut -d' ' -f2 "$work/$first.result")
 echo "Node $(node -v), instructions per request over $count requests after $warmup"
-for app in bare noop floor limited; do
+for app in "${apps[@]}"; do
   n=$(cut -d' ' -f2 "$work/$app.result")
-  awk -v a="$app" -v n="$n" -v b="$bare" 'BEGIN { printf "%-8s %9d  %.3f of bare\n", a, n, b / n }'
+  awk -v a="$app" -v n="$n" -v b="$base" -v f="$first" 'BEGIN { printf "%-24s %9d  %.3f of %s\n", a, n, b / n, f }'
 done
