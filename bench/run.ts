@@ -4,6 +4,7 @@
 // run. See bench/README.md.
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { format, resolveConfig } from 'prettier';
 import { parseBenchArgs, selectRows } from './cli.js';
 import {
   failed,
@@ -50,13 +51,19 @@ for (const row of rows) {
   }
 }
 
-writeFileSync(options.out, resultsMarkdown(results, info));
+writeFileSync(options.out, await pretty(resultsMarkdown(results, info), options.out));
 console.log(`\n${summaryText(results, options.quick)}\n\nwritten to ${options.out}`);
 if (!options.quick && options.only.length === 0 && options.out === RESULTS) {
-  writeFileSync(README, withReadmeResults(readFileSync(README, 'utf8'), results, info));
+  const readme = withReadmeResults(readFileSync(README, 'utf8'), results, info);
+  writeFileSync(README, await pretty(readme, README));
   console.log('and to the Performance section of README.md');
 }
 if (options.check && failed(results, options.quick)) {
   console.error('\nbench --check: a target was missed or a row could not run (see the table)');
   process.exitCode = 1;
+}
+
+/** Markdown as the project's prettier writes it, so the written files pass `npm run lint`. */
+async function pretty(markdown: string, file: string): Promise<string> {
+  return format(markdown, { ...(await resolveConfig(file)), filepath: file });
 }
