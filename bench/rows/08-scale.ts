@@ -13,7 +13,7 @@ import {
   type SessionStore,
 } from '../../src/index.js';
 import { newSessionId, newToken } from '../../src/token.js';
-import { redisServer } from '../../test/support/factories/redis.js';
+import { redisServer } from '../../test/support/servers.js';
 import { latencyRounds, roundRatios } from '../lib/rounds.js';
 import { newPlace, openStore, removePlace, type StorePlace } from '../lib/stores.js';
 import { ratioFigure, type Figure, type Row, type RowContext } from '../row.js';

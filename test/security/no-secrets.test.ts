@@ -315,7 +315,10 @@ describe('no secret in any output', () => {
 
     let sessionCookies = 0;
     for (const { source, response } of answers) {
-      const headers = [...response.headers].filter(([name]) => name !== 'set-cookie');
+      const headers: [string, string][] = [];
+      response.headers.forEach((value, name) => {
+        if (name !== 'set-cookie') headers.push([name, value]);
+      });
       // The session cookie carries the token by design; any other cookie (the notice) may not.
       for (const cookie of response.headers.getSetCookie()) {
         if (cookie.startsWith('__Host-sid=') && !cookie.startsWith('__Host-sid=;'))
