@@ -72,7 +72,7 @@ async function openPostgres(url: string): Promise<OpenedStore> {
 }
 
 async function openSqlite(directory: string): Promise<OpenedStore> {
-  const { SqliteStore } = await import('../../src/stores/sqlite.js');
+  const { SqliteStore } = await import('../../src/stores/sqlite/index.js');
   await mkdir(directory, { recursive: true });
   const file = join(directory, 'sessions.db');
   const store = new SqliteStore({ database: file });

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 // Every export of every public entry point has JSDoc with an @example.
 const ENTRY_POINTS = [
   'src/index.ts',
-  'src/stores/sqlite.ts',
+  'src/stores/sqlite/index.ts',
   'src/stores/redis/index.ts',
   'src/stores/postgres/index.ts',
   'src/adapters/express.ts',

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { SqliteStore } from '../../src/stores/sqlite.js';
+import { SqliteStore } from '../../src/stores/sqlite/index.js';
 import { describeJwtSessions } from './scenarios.js';
 
 describeJwtSessions('SqliteStore', () => {

@@ -15,7 +15,7 @@ import {
   type SessionRecord,
 } from '../../src/index.js';
 import { toSessionInfo } from '../../src/session.js';
-import { SqliteStore, type SqliteStoreOptions } from '../../src/stores/sqlite.js';
+import { SqliteStore, type SqliteStoreOptions } from '../../src/stores/sqlite/index.js';
 import { newSessionId, newToken } from '../../src/token.js';
 import { describeStoreConformance, waitFor } from '../conformance/suite.js';
 
@@ -427,7 +427,7 @@ describe('SqliteStore', () => {
       writeFileSync(
         script,
         `import { createSessionLimiter } from ${JSON.stringify(url('../../src/index.ts'))};
-         import { SqliteStore } from ${JSON.stringify(url('../../src/stores/sqlite.ts'))};
+         import { SqliteStore } from ${JSON.stringify(url('../../src/stores/sqlite/index.ts'))};
          const store = new SqliteStore({ database: ${JSON.stringify(join(dir, 'idle.db'))} });
          createSessionLimiter({ store }); // subscribed, never disposed
          await store.subscribe({ ended() {}, status() {} });

@@ -3,7 +3,7 @@
 // directory named after it. Closing leaves the file: other processes may still be using it.
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { SqliteStore } from '../../../src/stores/sqlite.js';
+import { SqliteStore } from '../../../src/stores/sqlite/index.js';
 
 export default function createStore(
   options: unknown,

@@ -1,0 +1,34 @@
+// Which library the store talks through: for a Database, the library that made it; for a path,
+// the runtime's built-in SQLite where it has one, else better-sqlite3.
+import { configError, describeValue } from '../../errors.js';
+import { betterSqlite3DriverOf, openBetterSqlite3 } from './better-sqlite3.js';
+import type { Driver } from './driver.js';
+
+/** The `database` option, checked: a file to open on first use, or a driver for a Database. */
+export type Connection = { path: string } | { driver: Driver };
+
+const ACCEPTED = 'a file path or a better-sqlite3 Database';
+
+/**
+ * Checks the `database` option without touching any file.
+ *
+ * @throws SessionLimiterError `INVALID_CONFIG` for anything else, or a Database the store cannot use
+ */
+export function connectionOf(database: unknown): Connection {
+  if (typeof database === 'string') {
+    if (database.length === 0 || database.includes('\0')) {
+      throw configError('database', `must be ${ACCEPTED} (got ${describeValue(database)})`);
+    }
+    return { path: database };
+  }
+  const driver =
+    typeof database === 'object' && database !== null ? betterSqlite3DriverOf(database) : undefined;
+  if (!driver)
+    throw configError('database', `must be ${ACCEPTED} (got ${describeValue(database)})`);
+  return { driver };
+}
+
+/** Opens a file with the library this runtime offers. */
+export function openFile(path: string): Promise<Driver> {
+  return openBetterSqlite3(path);
+}

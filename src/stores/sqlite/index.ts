@@ -1,0 +1,264 @@
+import { type Duration, parseDuration } from '../../duration.js';
+import {
+  SessionLimiterError,
+  argumentError,
+  configError,
+  describeValue,
+  rejectUnknownKeys,
+} from '../../errors.js';
+import type { SessionEnd, SessionRecord } from '../../session.js';
+import type {
+  FoundRecord,
+  PushHandlers,
+  SessionStore,
+  UserChange,
+  UserSnapshot,
+} from '../../store.js';
+import { type Connection, connectionOf, openFile } from './connect.js';
+import type { Driver, SqliteDatabase } from './driver.js';
+import { POLL_BATCH, Queries } from './queries.js';
+
+export type { SqliteDatabase } from './driver.js';
+
+/**
+ * Options of {@link SqliteStore}.
+ *
+ * @example
+ * ```ts
+ * const options: SqliteStoreOptions = { database: 'sessions.db', tablePrefix: 'auth_' };
+ * ```
+ */
+export interface SqliteStoreOptions {
+  /**
+   * A file path (the store opens it on first use and closes it in `close()`), or a better-sqlite3
+   * `Database` (yours: the store never closes it).
+   */
+  database: SqliteDatabase | string;
+  /**
+   * Starts the name of every table and index the store creates: a letter or `_`, then letters,
+   * digits or `_` (at most 40 characters). Default `'session_limiter_'`.
+   */
+  tablePrefix?: string;
+  /**
+   * How often each push subscription polls the file for ended sessions: the delay before another
+   * process's watchers and events hear of an end. At most `'10s'`. Default `15` (ms).
+   */
+  notifyInterval?: Duration;
+}
+
+const DEFAULT_PREFIX = 'session_limiter_';
+const PREFIX_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,39}$/;
+const DEFAULT_NOTIFY_INTERVAL = 15;
+// Well under the push log's retention, so a live subscriber always reads a notice before it is pruned.
+const MAX_NOTIFY_INTERVAL = 10_000;
+const OPTION_KEYS = new Set(['database', 'tablePrefix', 'notifyInterval']);
+
+/**
+ * Keeps sessions in a SQLite file: for one machine, any number of processes. Every change to a
+ * user is a compare-and-set inside `BEGIN IMMEDIATE`, so logins racing in several processes never
+ * exceed the limit. `validate` reads the file every time (one indexed statement, microseconds),
+ * so a revoke is refused at once in every process; watchers and events in other processes hear of
+ * it within `notifyInterval`, by polling a small log.
+ *
+ * The tables are created on first use. On the connection it uses, the store sets
+ * `busy_timeout` to 5000 ms if it is lower and `journal_mode = WAL` (which stays with the file).
+ *
+ * @example
+ * ```ts
+ * import Database from 'better-sqlite3';
+ * import { createSessionLimiter } from 'session-limiter';
+ * import { SqliteStore } from 'session-limiter/sqlite';
+ *
+ * const store = new SqliteStore({ database: new Database('app.db') }); // or a path: 'sessions.db'
+ * const limiter = createSessionLimiter({ store, policy: { max: 1 } });
+ * ```
+ */
+export class SqliteStore implements SessionStore {
+  readonly #connection: Connection;
+  readonly #prefix: string;
+  readonly #notifyInterval: number;
+  readonly #subscriptions = new Set<() => void>();
+  #queries: Promise<Queries> | undefined;
+  /** The connection the store opened from a path, to close in `close()`. */
+  #owned: Driver | undefined;
+  #closed = false;
+
+  /**
+   * Checks the options; touches no file until the first call.
+   *
+   * @throws SessionLimiterError `INVALID_CONFIG`, naming the field, for a bad option
+   */
+  constructor(options: SqliteStoreOptions) {
+    if (typeof options !== 'object' || (options as unknown) === null) {
+      throw configError('options', "must be an object such as { database: 'sessions.db' }");
+    }
+    rejectUnknownKeys(options, OPTION_KEYS, 'SqliteStore');
+    this.#connection = connectionOf(options.database);
+    this.#prefix = checkPrefix(options.tablePrefix);
+    this.#notifyInterval = checkNotifyInterval(options.notifyInterval);
+  }
+
+  async loadUser(userId: string): Promise<UserSnapshot> {
+    return (await this.#opened()).loadUser(userId);
+  }
+
+  async commitUser(userId: string, version: number, change: UserChange): Promise<boolean> {
+    for (const record of change.put) {
+      if (record.userId !== userId) {
+        throw argumentError(
+          'change.put',
+          `holds a session of another user than ${describeValue(userId)}`,
+        );
+      }
+    }
+    return (await this.#opened()).commitUser(userId, version, change);
+  }
+
+  async endSession(end: SessionEnd): Promise<SessionRecord | null> {
+    return (await this.#opened()).endSession(end);
+  }
+
+  async find(id: string): Promise<FoundRecord | null> {
+    return (await this.#opened()).find(id);
+  }
+
+  async touch(id: string, lastSeenAt: number, expiresAt: number | null): Promise<void> {
+    (await this.#opened()).touch(id, lastSeenAt, expiresAt);
+  }
+
+  async lapsed(now: number, limit: number): Promise<SessionRecord[]> {
+    return (await this.#opened()).lapsed(now, limit);
+  }
+
+  /** Forgets old tombstones, user rows with no session left, and push-log rows over a minute old. */
+  async prune(now: number): Promise<number> {
+    return (await this.#opened()).prune(now);
+  }
+
+  /**
+   * Polls the push log every `notifyInterval` on an unref'd timer. Reports `status(true)` after
+   * the first good poll, `status(false)` when a poll fails, `status(true)` again on recovery.
+   * Notices carry no `data` (of the session or of `by`).
+   */
+  async subscribe(handlers: PushHandlers): Promise<() => Promise<void>> {
+    this.#assertOpen();
+    let last: number | undefined; // set by the first good poll: only later ends are delivered
+    let up = false;
+    let polling = false;
+    const poll = async () => {
+      if (polling) return; // the file is still being opened by the previous tick
+      polling = true;
+      try {
+        const queries = await this.#opened();
+        last ??= queries.lastSeq();
+        let batch;
+        do {
+          batch = queries.notices(last);
+          for (const row of batch) {
+            last = row.seq;
+            deliver(handlers, row.notice);
+          }
+        } while (batch.length === POLL_BATCH);
+        if (!up) handlers.status((up = true));
+      } catch {
+        if (up) handlers.status((up = false));
+      } finally {
+        polling = false;
+      }
+    };
+    await poll();
+    const timer = setInterval(() => void poll(), this.#notifyInterval);
+    timer.unref();
+    const stop = () => {
+      clearInterval(timer);
+      this.#subscriptions.delete(stop);
+    };
+    this.#subscriptions.add(stop);
+    return () => {
+      stop();
+      return Promise.resolve();
+    };
+  }
+
+  /**
+   * Stops every subscription and closes the database if the store opened it from a path. A
+   * `Database` you passed in stays open: it is yours to close.
+   *
+   * @example
+   * ```ts
+   * await limiter.dispose();
+   * await store.close();
+   * ```
+   */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const stop of [...this.#subscriptions]) stop();
+    await this.#queries?.catch(() => undefined);
+    this.#owned?.close();
+    this.#owned = undefined;
+  }
+
+  /** Opens the file and prepares the schema once; a failure is retried on the next call. */
+  #opened(): Promise<Queries> {
+    if (this.#closed) return Promise.reject(closedError());
+    this.#queries ??= this.#open().catch((error: unknown) => {
+      this.#queries = undefined;
+      throw error;
+    });
+    return this.#queries;
+  }
+
+  async #open(): Promise<Queries> {
+    const connection = this.#connection;
+    if ('driver' in connection) return new Queries(connection.driver, this.#prefix);
+    const driver = await openFile(connection.path);
+    try {
+      if (this.#closed) throw closedError();
+      const queries = new Queries(driver, this.#prefix);
+      this.#owned = driver;
+      return queries;
+    } catch (error) {
+      driver.close();
+      throw error;
+    }
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw closedError();
+  }
+}
+
+function closedError(): SessionLimiterError {
+  return new SessionLimiterError('STORE_UNAVAILABLE', 'this SqliteStore was closed');
+}
+
+/** Hands one logged notice to the subscriber; a malformed row or a throwing handler is skipped. */
+function deliver(handlers: PushHandlers, json: string): void {
+  try {
+    handlers.ended(JSON.parse(json) as SessionEnd);
+  } catch {
+    // One bad notice must not stop the ones after it, nor mark the channel down.
+  }
+}
+
+function checkPrefix(prefix: unknown): string {
+  if (prefix === undefined) return DEFAULT_PREFIX;
+  if (typeof prefix === 'string' && PREFIX_PATTERN.test(prefix)) return prefix;
+  throw configError(
+    'tablePrefix',
+    `must be a letter or '_' then letters, digits or '_', at most 40 characters (got ${describeValue(prefix)})`,
+  );
+}
+
+function checkNotifyInterval(value: unknown): number {
+  if (value === undefined) return DEFAULT_NOTIFY_INTERVAL;
+  const ms = parseDuration(value, 'notifyInterval', false);
+  if (ms < 1 || ms > MAX_NOTIFY_INTERVAL) {
+    throw configError(
+      'notifyInterval',
+      `must be from 1 to ${MAX_NOTIFY_INTERVAL} ms (got ${describeValue(value)})`,
+    );
+  }
+  return ms;
+}
