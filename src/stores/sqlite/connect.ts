@@ -3,11 +3,12 @@
 import { configError, describeValue } from '../../errors.js';
 import { betterSqlite3DriverOf, openBetterSqlite3 } from './better-sqlite3.js';
 import type { Driver } from './driver.js';
+import { nodeSqlite, nodeSqliteDriverOf, openNodeSqlite } from './node.js';
 
 /** The `database` option, checked: a file to open on first use, or a driver for a Database. */
 export type Connection = { path: string } | { driver: Driver };
 
-const ACCEPTED = 'a file path or a better-sqlite3 Database';
+const ACCEPTED = 'a file path, a node:sqlite DatabaseSync or a better-sqlite3 Database';
 
 /**
  * Checks the `database` option without touching any file.
@@ -21,14 +22,23 @@ export function connectionOf(database: unknown): Connection {
     }
     return { path: database };
   }
-  const driver =
-    typeof database === 'object' && database !== null ? betterSqlite3DriverOf(database) : undefined;
+  const driver = typeof database === 'object' && database !== null ? driverOf(database) : undefined;
   if (!driver)
     throw configError('database', `must be ${ACCEPTED} (got ${describeValue(database)})`);
   return { driver };
 }
 
-/** Opens a file with the library this runtime offers. */
+/**
+ * The driver for a Database, or undefined. better-sqlite3 is asked first: recognising it needs no
+ * module loaded, whereas the class check loads node:sqlite, which prints an ExperimentalWarning on
+ * Node 22.
+ */
+function driverOf(database: object): Driver | undefined {
+  return betterSqlite3DriverOf(database) ?? nodeSqliteDriverOf(database);
+}
+
+/** Opens a file with node:sqlite where the runtime has it, else with better-sqlite3. */
 export function openFile(path: string): Promise<Driver> {
-  return openBetterSqlite3(path);
+  const node = nodeSqlite();
+  return node ? Promise.resolve(openNodeSqlite(node, path)) : openBetterSqlite3(path);
 }

@@ -30,8 +30,10 @@ export type { SqliteDatabase } from './driver.js';
  */
 export interface SqliteStoreOptions {
   /**
-   * A file path (the store opens it on first use and closes it in `close()`), or a better-sqlite3
-   * `Database` (yours: the store never closes it).
+   * A file path, which the store opens on first use (with node:sqlite where the runtime has it,
+   * from Node 22.13; else with better-sqlite3, an optional peer dependency) and closes in
+   * `close()`. Or a connection you opened (yours: the store never closes it): a node:sqlite
+   * `DatabaseSync` or a better-sqlite3 `Database`.
    */
   database: SqliteDatabase | string;
   /**
@@ -65,11 +67,11 @@ const OPTION_KEYS = new Set(['database', 'tablePrefix', 'notifyInterval']);
  *
  * @example
  * ```ts
- * import Database from 'better-sqlite3';
+ * import { DatabaseSync } from 'node:sqlite';
  * import { createSessionLimiter } from 'session-limiter';
  * import { SqliteStore } from 'session-limiter/sqlite';
  *
- * const store = new SqliteStore({ database: new Database('app.db') }); // or a path: 'sessions.db'
+ * const store = new SqliteStore({ database: new DatabaseSync('app.db') }); // or a path: 'sessions.db'
  * const limiter = createSessionLimiter({ store, policy: { max: 1 } });
  * ```
  */
@@ -81,6 +83,7 @@ export class SqliteStore implements SessionStore {
   #queries: Promise<Queries> | undefined;
   /** The connection the store opened from a path, to close in `close()`. */
   #owned: Driver | undefined;
+  #library: string | undefined;
   #closed = false;
 
   /**
@@ -94,8 +97,17 @@ export class SqliteStore implements SessionStore {
     }
     rejectUnknownKeys(options, OPTION_KEYS, 'SqliteStore');
     this.#connection = connectionOf(options.database);
+    if ('driver' in this.#connection) this.#library = this.#connection.driver.library;
     this.#prefix = checkPrefix(options.tablePrefix);
     this.#notifyInterval = checkNotifyInterval(options.notifyInterval);
+  }
+
+  /**
+   * The library the store talks through: `'node:sqlite'`, `'better-sqlite3'` or `'bun:sqlite'`.
+   * For a path, known once the file is open (undefined before).
+   */
+  get library(): string | undefined {
+    return this.#library;
   }
 
   async loadUser(userId: string): Promise<UserSnapshot> {
@@ -217,6 +229,7 @@ export class SqliteStore implements SessionStore {
       if (this.#closed) throw closedError();
       const queries = new Queries(driver, this.#prefix);
       this.#owned = driver;
+      this.#library = driver.library;
       return queries;
     } catch (error) {
       driver.close();

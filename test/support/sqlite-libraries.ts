@@ -1,0 +1,95 @@
+// The SQLite client libraries the store accepts that run under Node, behind one small interface,
+// so a SQLite test runs on each: better-sqlite3 always, node:sqlite where Node has it.
+import Database from 'better-sqlite3';
+import type { SqliteDatabase } from '../../src/stores/sqlite/index.js';
+
+/** A connection opened by a test, and a few ways to look into the file through it. */
+export interface TestDatabase {
+  /** What the store is given. */
+  database: SqliteDatabase;
+  /** The first column of every row. */
+  column(sql: string, ...params: (string | number)[]): unknown[];
+  exec(sql: string): void;
+  readonly isOpen: boolean;
+  close(): void;
+}
+
+export interface TestLibrary {
+  name: 'better-sqlite3' | 'node:sqlite';
+  /** Opens `file`; `timeout` sets the busy timeout (ms) before the store sees the connection. */
+  open(file: string, options?: { timeout?: number; readonly?: boolean }): TestDatabase;
+}
+
+interface NodeStatement {
+  all(...params: (string | number)[]): Record<string, unknown>[];
+}
+interface NodeDatabase {
+  prepare(sql: string): NodeStatement;
+  exec(sql: string): void;
+  close(): void;
+  readonly isOpen: boolean;
+}
+interface NodeSqlite {
+  DatabaseSync: new (file: string, options?: { readOnly?: boolean }) => NodeDatabase;
+}
+
+/** node:sqlite, where this Node has it (22.13 and later). */
+export const nodeSqlite = process.getBuiltinModule('node:sqlite') as NodeSqlite | undefined;
+
+const [major = 0, minor = 0] = process.versions.node.split('.').map(Number);
+/** Whether this Node must have node:sqlite: 22.13 and later have it without a flag. */
+export const nodeSqliteExpected = major > 22 || (major === 22 && minor >= 13);
+
+const betterSqlite3: TestLibrary = {
+  name: 'better-sqlite3',
+  open(file, options = {}) {
+    const db = new Database(file, { readonly: options.readonly ?? false });
+    if (options.timeout !== undefined) db.pragma(`busy_timeout = ${options.timeout}`);
+    return {
+      database: db,
+      column: (sql, ...params) =>
+        db
+          .prepare(sql)
+          .pluck()
+          .all(...params),
+      exec: (sql) => void db.exec(sql),
+      get isOpen() {
+        return db.open;
+      },
+      close: () => void db.close(),
+    };
+  },
+};
+
+function nodeLibrary(module: NodeSqlite): TestLibrary {
+  return {
+    name: 'node:sqlite',
+    open(file, options = {}) {
+      const db = new module.DatabaseSync(file, { readOnly: options.readonly ?? false });
+      if (options.timeout !== undefined) db.exec(`PRAGMA busy_timeout = ${options.timeout}`);
+      return {
+        database: db,
+        column: (sql, ...params) =>
+          db
+            .prepare(sql)
+            .all(...params)
+            .map((row) => Object.values(row)[0]),
+        exec: (sql) => db.exec(sql),
+        get isOpen() {
+          return db.isOpen;
+        },
+        close: () => db.close(),
+      };
+    },
+  };
+}
+
+if (nodeSqliteExpected && !nodeSqlite) {
+  throw new Error(`Node ${process.versions.node} should have node:sqlite, and it was not found`);
+}
+
+/** Every library this Node can run. */
+export const libraries: TestLibrary[] = [
+  betterSqlite3,
+  ...(nodeSqlite ? [nodeLibrary(nodeSqlite)] : []),
+];
