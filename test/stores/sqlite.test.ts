@@ -17,6 +17,7 @@ import { toSessionInfo } from '../../src/session.js';
 import { SqliteStore, type SqliteStoreOptions } from '../../src/stores/sqlite/index.js';
 import { newSessionId, newToken } from '../../src/token.js';
 import { describeStoreConformance, waitFor } from '../conformance/suite.js';
+import { sqliteHandle } from '../support/sqlite-handle.js';
 import {
   type TestDatabase,
   type TestLibrary,
@@ -34,28 +35,7 @@ const PATH_LIBRARY = nodeSqlite ? 'node:sqlite' : 'better-sqlite3';
 for (const library of libraries) {
   describeStoreConformance(
     `SqliteStore on ${library.name}`,
-    () => {
-      const dir = scratchDir();
-      const file = join(dir, 'sessions.db');
-      const connections = [library.open(file)];
-      const stores = [new SqliteStore({ database: connections[0]!.database })];
-      return Promise.resolve({
-        store: stores[0]!,
-        // A second connection on the same file, as another process would open it.
-        sibling: () => {
-          const connection = library.open(file);
-          connections.push(connection);
-          const sibling = new SqliteStore({ database: connection.database });
-          stores.push(sibling);
-          return Promise.resolve(sibling);
-        },
-        async close() {
-          await Promise.all(stores.map((s) => s.close()));
-          for (const connection of connections) connection.close();
-          rmSync(dir, { recursive: true, force: true });
-        },
-      });
-    },
+    sqliteHandle((file) => library.open(file)),
     { push: true, sibling: true },
   );
 }
@@ -140,7 +120,7 @@ describe('SqliteStore', () => {
     it('names what it accepts when given something else', () => {
       expect(configFailure({ database: { prepare: () => null } })).toMatchObject({
         message: expect.stringMatching(
-          /database must be a file path, a node:sqlite DatabaseSync or a better-sqlite3 Database \(got \{\}\)/,
+          /database must be a file path, a node:sqlite DatabaseSync, a better-sqlite3 Database or a bun:sqlite Database \(got \{\}\)/,
         ) as unknown,
       });
     });

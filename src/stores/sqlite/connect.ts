@@ -2,13 +2,15 @@
 // the runtime's built-in SQLite where it has one, else better-sqlite3.
 import { configError, describeValue } from '../../errors.js';
 import { betterSqlite3DriverOf, openBetterSqlite3 } from './better-sqlite3.js';
+import { bunSqlite, bunSqliteDriverOf, openBunSqlite } from './bun.js';
 import type { Driver } from './driver.js';
 import { nodeSqlite, nodeSqliteDriverOf, openNodeSqlite } from './node.js';
 
 /** The `database` option, checked: a file to open on first use, or a driver for a Database. */
 export type Connection = { path: string } | { driver: Driver };
 
-const ACCEPTED = 'a file path, a node:sqlite DatabaseSync or a better-sqlite3 Database';
+const ACCEPTED =
+  'a file path, a node:sqlite DatabaseSync, a better-sqlite3 Database or a bun:sqlite Database';
 
 /**
  * Checks the `database` option without touching any file.
@@ -29,16 +31,24 @@ export function connectionOf(database: unknown): Connection {
 }
 
 /**
- * The driver for a Database, or undefined. better-sqlite3 is asked first: recognising it needs no
- * module loaded, whereas the class check loads node:sqlite, which prints an ExperimentalWarning on
- * Node 22.
+ * The driver for a Database, or undefined. better-sqlite3 is asked before node:sqlite: recognising
+ * it needs no module loaded, whereas the class check loads node:sqlite, which prints an
+ * ExperimentalWarning on Node 22.
  */
 function driverOf(database: object): Driver | undefined {
-  return betterSqlite3DriverOf(database) ?? nodeSqliteDriverOf(database);
+  return (
+    bunSqliteDriverOf(database) ?? betterSqlite3DriverOf(database) ?? nodeSqliteDriverOf(database)
+  );
 }
 
-/** Opens a file with node:sqlite where the runtime has it, else with better-sqlite3. */
-export function openFile(path: string): Promise<Driver> {
+/**
+ * Opens a file with the runtime's own SQLite (bun:sqlite on Bun, node:sqlite on Node 22.13 and
+ * later), else with better-sqlite3.
+ */
+export async function openFile(path: string): Promise<Driver> {
+  const bun = bunSqlite();
+  if (bun) return openBunSqlite(bun, path);
   const node = nodeSqlite();
-  return node ? Promise.resolve(openNodeSqlite(node, path)) : openBetterSqlite3(path);
+  if (node) return openNodeSqlite(node, path);
+  return openBetterSqlite3(path);
 }

@@ -32,8 +32,8 @@ export interface SqliteStoreOptions {
   /**
    * A file path, which the store opens on first use (with node:sqlite where the runtime has it,
    * from Node 22.13; else with better-sqlite3, an optional peer dependency) and closes in
-   * `close()`. Or a connection you opened (yours: the store never closes it): a node:sqlite
-   * `DatabaseSync` or a better-sqlite3 `Database`.
+   * `close()`; on Bun, with bun:sqlite. Or a connection you opened (yours: the store never closes
+   * it): a node:sqlite `DatabaseSync`, a better-sqlite3 `Database` or a bun:sqlite `Database`.
    */
   database: SqliteDatabase | string;
   /**
