@@ -675,6 +675,23 @@ export class SessionLimiter<TUser = unknown> {
   }
 
   /**
+   * Checks the store now (its `ready()`: opens the file, creates the schema, reaches the server),
+   * so that an app can stop at startup instead of answering 503 to its first requests.
+   *
+   * @throws SessionLimiterError `STORE_UNAVAILABLE`, with the store's error as the cause
+   * @example
+   * ```ts
+   * await limiter.ready();
+   * app.listen(3000);
+   * ```
+   */
+  async ready(): Promise<void> {
+    this.#assertOpen();
+    const ready = this.store.ready?.bind(this.store);
+    if (ready) await this.#store('ready', ready);
+  }
+
+  /**
    * Stops the sweep timer, listeners and watchers. The store and its client stay open: they are
    * yours to close.
    *

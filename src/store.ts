@@ -104,6 +104,13 @@ export interface SessionStore {
   /** Forgets tombstones whose `keepUntil` has passed (and any other garbage); returns a count. */
   prune(now: number): Promise<number>;
   /**
+   * Optional: opens what the store needs (its file, schema or scripts) and checks that it
+   * answers, so that an app can stop at startup rather than fail its first request. Rejects with
+   * a `STORE_UNAVAILABLE` SessionLimiterError whose `cause` is the underlying error. Stores
+   * still open on first use without it.
+   */
+  ready?(): Promise<void>;
+  /**
    * Optional push channel: delivers every ended session to every process. Stores that offer it
    * let the limiter cache `validate` answers. Returns a function that unsubscribes.
    */

@@ -84,6 +84,11 @@ export class MemoryStore implements SessionStore {
     return this.#users.size;
   }
 
+  /** Nothing to open: always ready. */
+  ready(): Promise<void> {
+    return Promise.resolve();
+  }
+
   loadUser(userId: string): Promise<UserSnapshot> {
     const entry = this.#users.get(userId);
     const sessions: SessionRecord[] = [];

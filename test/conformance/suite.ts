@@ -183,6 +183,15 @@ export function describeStoreConformance(
       await handle.close();
     });
 
+    it('ready() resolves on a working store, repeatedly, and the limiter then works', async () => {
+      expect(typeof handle.store.ready, 'every built-in store has ready()').toBe('function');
+      await handle.store.ready?.();
+      await handle.store.ready?.();
+      const l = limiter();
+      await l.ready();
+      expect((await l.open({ userId: 'ready' })).ok).toBe(true);
+    });
+
     describe('store primitives', () => {
       function record(id: string, userId: string): SessionRecord {
         return {

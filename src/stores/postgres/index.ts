@@ -1,5 +1,11 @@
 import { type Duration, parseDuration } from '../../duration.js';
-import { argumentError, configError, describeValue, rejectUnknownKeys } from '../../errors.js';
+import {
+  argumentError,
+  configError,
+  describeValue,
+  rejectUnknownKeys,
+  storeUnavailable,
+} from '../../errors.js';
 import type { SessionEnd, SessionRecord } from '../../session.js';
 import type {
   FoundRecord,
@@ -104,6 +110,24 @@ export class PostgresStore implements SessionStore {
     this.schema = checkSchema(options.schema ?? 'session_limiter');
     this.#sql = statements(this.schema);
     this.#push = new PushHub(this.#driver, this.#sql.channel);
+  }
+
+  /**
+   * Creates the schema if needed and runs `SELECT 1`, so that an app can stop at startup when
+   * the server cannot be reached.
+   *
+   * @throws SessionLimiterError `STORE_UNAVAILABLE`, with the client's error as the cause
+   * @example
+   * ```ts
+   * await store.ready(); // or limiter.ready()
+   * ```
+   */
+  async ready(): Promise<void> {
+    try {
+      await this.#run('SELECT 1', []);
+    } catch (error) {
+      throw storeUnavailable('PostgresStore.ready', error);
+    }
   }
 
   async loadUser(userId: string): Promise<UserSnapshot> {

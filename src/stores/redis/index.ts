@@ -79,6 +79,8 @@ const DEFAULT_TIMEOUT = 2_000;
 const DEFAULT_LAPSED_TTL = 7 * 86_400_000;
 const OPTION_KEYS = new Set(['client', 'subscriber', 'prefix', 'timeout', 'lapsedTtl']);
 const PRUNE_BATCH = 500;
+/** The user id `ready()` reads: any id does, the read changes nothing. */
+const READY_PROBE = 'session-limiter:ready';
 /** A new user's first version: random, so no snapshot of a forgotten earlier user can match. */
 const MAX_INITIAL_VERSION = 2 ** 48;
 
@@ -182,6 +184,22 @@ export class RedisStore implements SessionStore {
   /** The key prefix in use (every key and the channel start with it). */
   get prefix(): string {
     return this.#keys.prefix;
+  }
+
+  /**
+   * Checks that Redis answers and runs the store's scripts: runs one read-only script (loading
+   * it on the server), within `timeout`.
+   *
+   * @throws SessionLimiterError `STORE_UNAVAILABLE`, with the client's error as the cause
+   * @example
+   * ```ts
+   * await store.ready(); // or limiter.ready()
+   * ```
+   */
+  ready(): Promise<void> {
+    return this.#op('ready', async () => {
+      await this.#run(LOAD_USER, [this.#keys.ofUser(READY_PROBE)], [READY_PROBE]);
+    });
   }
 
   /** One read of the user's version and sessions. */

@@ -5,6 +5,7 @@ import {
   configError,
   describeValue,
   rejectUnknownKeys,
+  storeUnavailable,
 } from '../../errors.js';
 import type { SessionEnd, SessionRecord } from '../../session.js';
 import type {
@@ -108,6 +109,25 @@ export class SqliteStore implements SessionStore {
    */
   get library(): string | undefined {
     return this.#library;
+  }
+
+  /**
+   * Opens the file (for a path), creates the schema and reads it once, so that an app can stop
+   * at startup when the file cannot be used.
+   *
+   * @throws SessionLimiterError `STORE_UNAVAILABLE` naming the file, with the cause
+   * @example
+   * ```ts
+   * await store.ready(); // or limiter.ready()
+   * ```
+   */
+  async ready(): Promise<void> {
+    const queries = await this.#opened();
+    try {
+      queries.lastSeq();
+    } catch (error) {
+      throw storeUnavailable('SqliteStore.ready', error);
+    }
   }
 
   async loadUser(userId: string): Promise<UserSnapshot> {
@@ -223,8 +243,20 @@ export class SqliteStore implements SessionStore {
 
   async #open(): Promise<Queries> {
     const connection = this.#connection;
-    if ('driver' in connection) return new Queries(connection.driver, this.#prefix);
-    const driver = await openFile(connection.path);
+    if ('driver' in connection) {
+      const { driver } = connection;
+      try {
+        return new Queries(driver, this.#prefix);
+      } catch (error) {
+        throw openError(`the ${driver.library} Database it was given`, error);
+      }
+    }
+    let driver: Driver;
+    try {
+      driver = await openFile(connection.path);
+    } catch (error) {
+      throw openError(connection.path, error);
+    }
     try {
       if (this.#closed) throw closedError();
       const queries = new Queries(driver, this.#prefix);
@@ -233,13 +265,26 @@ export class SqliteStore implements SessionStore {
       return queries;
     } catch (error) {
       driver.close();
-      throw error;
+      throw openError(`${connection.path} (${driver.library})`, error);
     }
   }
 
   #assertOpen(): void {
     if (this.#closed) throw closedError();
   }
+}
+
+/** Why the store cannot use its file: STORE_UNAVAILABLE, naming it, with the cause kept. */
+function openError(what: string, error: unknown): SessionLimiterError {
+  if (error instanceof SessionLimiterError) return error;
+  const detail = error instanceof Error ? error.message : String(error);
+  return new SessionLimiterError(
+    'STORE_UNAVAILABLE',
+    `SqliteStore could not open ${what}: ${detail}`,
+    {
+      cause: error,
+    },
+  );
 }
 
 function closedError(): SessionLimiterError {
