@@ -34,16 +34,27 @@ export async function openBetterSqlite3(path: string): Promise<Driver> {
   try {
     open = (await import('better-sqlite3')).default;
   } catch (error) {
-    throw new SessionLimiterError(
-      'STORE_UNAVAILABLE',
-      `SqliteStore needs better-sqlite3 to open a file on Node ${process.versions.node} ` +
-        '(node:sqlite is built in from Node 22.13), and it could not be loaded: ' +
-        `${error instanceof Error ? error.message : String(error)}. ` +
-        'Install it for this Node (npm install better-sqlite3), or use Node 22.13 or later',
-      { cause: error },
-    );
+    throw unloadable(error);
   }
-  return betterSqlite3Driver(new open(path));
+  try {
+    return betterSqlite3Driver(new open(path));
+  } catch (error) {
+    // The native part loads with the first Database: a build for another Node fails here.
+    if ((error as { code?: unknown }).code === 'ERR_DLOPEN_FAILED') throw unloadable(error);
+    throw error;
+  }
+}
+
+function unloadable(error: unknown): SessionLimiterError {
+  const message = error instanceof Error ? error.message.replace(/\s+/g, ' ') : String(error);
+  const detail = message.endsWith('.') ? message : `${message}.`;
+  return new SessionLimiterError(
+    'STORE_UNAVAILABLE',
+    `SqliteStore needs better-sqlite3 to open a file on Node ${process.versions.node} ` +
+      `(node:sqlite is built in from Node 22.13), and it could not be loaded: ${detail} ` +
+      'Install it for this Node (npm install better-sqlite3), or use Node 22.13 or later',
+    { cause: error },
+  );
 }
 
 function betterSqlite3Driver(db: Database): Driver {
