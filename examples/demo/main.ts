@@ -9,6 +9,7 @@ import { openStore } from './store.js';
 runExample('session-limiter demo', async () => {
   const port = readPort(process.env.PORT);
   const directory = resolve(process.env.DEMO_DIR ?? '.demo');
+  // Checks the store before listening: an unusable one stops the demo here.
   const store = await openStore({
     redisUrl: process.env.REDIS_URL,
     databaseUrl: process.env.DATABASE_URL,

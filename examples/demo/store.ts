@@ -19,8 +19,12 @@ export interface StoreChoice {
 }
 
 /**
- * Opens the store the environment asks for. Each client library is imported only when chosen,
- * so the default needs nothing but better-sqlite3.
+ * Opens the store the environment asks for and checks that it can be used (`store.ready()`), so
+ * that the demo stops before it listens instead of answering 503. Each client library is imported
+ * only when chosen, so the default needs nothing but Node's built-in SQLite (better-sqlite3 on
+ * Node 20).
+ *
+ * @throws Error with one line naming the store, the cause and the fix
  */
 export async function openStore(choice: StoreChoice): Promise<OpenedStore> {
   if (choice.redisUrl) return openRedis(choice.redisUrl);
@@ -33,25 +37,34 @@ async function openRedis(url: string): Promise<OpenedStore> {
     import('ioredis'),
     import('../../src/stores/redis/index.js'),
   ]);
+  const description = `Redis at ${redact(url)}`;
+  const fix = 'start Redis at that address, correct REDIS_URL, or unset it to use the SQLite file';
   // No offline queue: while Redis is down, requests get 503 at once instead of waiting, and a
   // login that failed never runs later.
   const client = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0 });
-  client.on('error', (error: Error) => console.error(`Redis: ${error.message}`));
+  // Quiet until the first connection: a failure there is reported once, in the startup line.
+  const quiet = () => undefined;
+  client.on('error', quiet);
   // The first connection must succeed (once() rejects on an error); after that, ioredis
   // reconnects on its own.
   await once(client, 'ready').catch((error: unknown) => {
     client.disconnect();
-    throw error;
+    throw unusable(description, error, fix);
   });
+  client.off('error', quiet);
+  client.on('error', (error: Error) => console.error(`Redis: ${error.message}`));
   const store = new RedisStore({ client });
-  return {
-    store,
-    description: `Redis at ${redact(url)}`,
-    close: async () => {
-      await store.close();
-      await client.quit().catch(() => client.disconnect());
+  return checked(
+    {
+      store,
+      description,
+      close: async () => {
+        await store.close();
+        await client.quit().catch(() => client.disconnect());
+      },
     },
-  };
+    fix,
+  );
 }
 
 async function openPostgres(url: string): Promise<OpenedStore> {
@@ -63,12 +76,15 @@ async function openPostgres(url: string): Promise<OpenedStore> {
   const pool = new pg.Pool({ connectionString: url, connectionTimeoutMillis: 5_000, max: 10 });
   pool.on('error', (error) => console.error(`PostgreSQL: ${error.message}`));
   const store = new PostgresStore({ client: pool });
-  return {
-    store,
-    description: `PostgreSQL at ${redact(url)}`,
-    // The limiter is disposed first (it releases the LISTEN connection), then the pool ends.
-    close: () => pool.end(),
-  };
+  return checked(
+    {
+      store,
+      description: `PostgreSQL at ${redact(url)}`,
+      // The limiter is disposed first (it releases the LISTEN connection), then the pool ends.
+      close: () => pool.end(),
+    },
+    'start PostgreSQL at that address, correct DATABASE_URL, or unset it to use the SQLite file',
+  );
 }
 
 async function openSqlite(directory: string): Promise<OpenedStore> {
@@ -76,11 +92,54 @@ async function openSqlite(directory: string): Promise<OpenedStore> {
   await mkdir(directory, { recursive: true });
   const file = join(directory, 'sessions.db');
   const store = new SqliteStore({ database: file });
-  return {
-    store,
-    description: `SQLite at ${shortPath(file)}`,
-    close: () => store.close(),
-  };
+  return checked(
+    { store, description: `SQLite at ${shortPath(file)}`, close: () => store.close() },
+    (error) =>
+      nativeModuleFailed(error)
+        ? 'run npm install with this Node (it builds better-sqlite3), or use Node 22.13 or later, which has SQLite built in'
+        : `set DEMO_DIR to a writable directory, or move ${file} away`,
+  );
+}
+
+/** The store, once its `ready()` passed; else it is closed and a one-line error is thrown. */
+async function checked(
+  opened: OpenedStore,
+  fix: string | ((error: unknown) => string),
+): Promise<OpenedStore> {
+  try {
+    await opened.store.ready?.();
+    return opened;
+  } catch (error) {
+    await opened.close().catch(() => undefined);
+    throw unusable(opened.description, error, typeof fix === 'string' ? fix : fix(error));
+  }
+}
+
+/** One line: which store, what went wrong (the deepest cause), and what to do. */
+function unusable(description: string, error: unknown, fix: string): Error {
+  return new Error(`${description} cannot be used: ${rootCause(error)}. Fix: ${fix}.`, {
+    cause: error,
+  });
+}
+
+function rootCause(error: unknown): string {
+  let deepest = error;
+  while (deepest instanceof Error && deepest.cause !== undefined) deepest = deepest.cause;
+  if (deepest instanceof AggregateError && deepest.message === '') {
+    // A host with several addresses: Node reports one error per address tried.
+    return deepest.errors.map(rootCause).join('; ');
+  }
+  const text = deepest instanceof Error ? deepest.message || String(deepest) : String(deepest);
+  return text.replace(/\s+/g, ' ').trim().replace(/\.$/, '');
+}
+
+/** Whether better-sqlite3 (needed on Node 20) was missing or built for another Node. */
+function nativeModuleFailed(error: unknown): boolean {
+  for (let e = error; e instanceof Error; e = e.cause) {
+    const { code } = e as { code?: unknown };
+    if (code === 'ERR_MODULE_NOT_FOUND' || code === 'ERR_DLOPEN_FAILED') return true;
+  }
+  return false;
 }
 
 /** The path from the working directory when it is inside it, else the absolute path. */
