@@ -89,6 +89,7 @@ async function openPostgres(url: string): Promise<OpenedStore> {
 
 async function openSqlite(directory: string): Promise<OpenedStore> {
   const { SqliteStore } = await import('../../src/stores/sqlite/index.js');
+  loadNodeSqliteQuietly();
   await mkdir(directory, { recursive: true });
   const file = join(directory, 'sessions.db');
   const store = new SqliteStore({ database: file });
@@ -99,6 +100,26 @@ async function openSqlite(directory: string): Promise<OpenedStore> {
         ? 'run npm install with this Node (it builds better-sqlite3), or use Node 22.13 or later, which has SQLite built in'
         : `set DEMO_DIR to a writable directory, or move ${file} away`,
   );
+}
+
+/**
+ * Node 22 prints an ExperimentalWarning when node:sqlite first loads (Node 24 and later do not).
+ * The demo loads it here with that one warning silenced; every other warning still prints.
+ */
+function loadNodeSqliteQuietly(): void {
+  // eslint-disable-next-line @typescript-eslint/unbound-method -- called and put back on process
+  const original = process.emitWarning;
+  process.emitWarning = (warning: string | Error, ...rest: unknown[]) => {
+    const message = typeof warning === 'string' ? warning : warning.message;
+    if (!message.startsWith('SQLite is an experimental feature')) {
+      Reflect.apply(original, process, [warning, ...rest]);
+    }
+  };
+  try {
+    process.getBuiltinModule('node:sqlite');
+  } finally {
+    process.emitWarning = original;
+  }
 }
 
 /** The store, once its `ready()` passed; else it is closed and a one-line error is thrown. */

@@ -1,12 +1,14 @@
 // The demo checks its store before it listens: a store it cannot use stops it with one line
-// naming the store, the cause and the fix, and exit code 1.
+// naming the store, the cause and the fix, and exit code 1. Where Node has SQLite built in, the
+// demo needs no native module at all.
 import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { Browser } from '../support/browser.js';
 import { sparePort } from '../support/servers.js';
-import { tempDirectory } from './support.js';
+import { startDemoProcess, tempDirectory } from './support.js';
 
 const MAIN = fileURLToPath(new URL('../../examples/demo/main.ts', import.meta.url));
 const WITHOUT_BETTER_SQLITE3 = fileURLToPath(
@@ -117,4 +119,22 @@ describe('the demo with a store it cannot use', () => {
       expect(code).toBe(1);
     },
   );
+});
+
+describe.runIf(nodeSqlite)('the demo on a Node with SQLite built in', () => {
+  it('serves a sign-in without better-sqlite3, printing only where it listens', async () => {
+    const demo = await startDemoProcess(directory(), {
+      NODE_OPTIONS: `--import ${WITHOUT_BETTER_SQLITE3}`,
+    });
+    cleanups.push(() => demo.stop());
+    const browser = new Browser(demo.url, 'session-limiter startup test');
+    const login = await browser.json('/api/login', {
+      json: { username: 'alice', password: 'alice' },
+    });
+    expect(login.status).toBe(200);
+    // Node 22 would print an ExperimentalWarning for node:sqlite; the demo silences that one.
+    expect(demo.output()).toMatch(
+      /^session-limiter demo listening on \S+ \(store: SQLite at .+\)\n$/,
+    );
+  });
 });
