@@ -14,6 +14,7 @@ import {
   type SessionRecord,
 } from '../../src/index.js';
 import { toSessionInfo } from '../../src/session.js';
+import { openFile } from '../../src/stores/sqlite/connect.js';
 import { SqliteStore, type SqliteStoreOptions } from '../../src/stores/sqlite/index.js';
 import { newSessionId, newToken } from '../../src/token.js';
 import { describeStoreConformance, waitFor } from '../conformance/suite.js';
@@ -167,6 +168,14 @@ describe('SqliteStore', () => {
       expect(lazy.library).toBe(PATH_LIBRARY);
     });
 
+    it('is opened with synchronous = NORMAL, whichever library opens it', async () => {
+      const driver = await openFile(join(tempDir(), 'durability.db'));
+      cleanups.push(() => driver.close());
+      expect(driver.library).toBe(PATH_LIBRARY);
+      // 1 is NORMAL: node:sqlite's default is FULL (2), an fsync per commit.
+      expect(driver.prepare('PRAGMA synchronous').get()).toEqual({ synchronous: 1 });
+    });
+
     it('is closed by close(), and the store refuses calls afterwards', async () => {
       const file = join(tempDir(), 'owned.db');
       const owned = store({ database: file });
@@ -251,6 +260,13 @@ describe('SqliteStore', () => {
         ]);
         expect(db.column('PRAGMA journal_mode')).toEqual(['wal']);
         expect(db.column('PRAGMA busy_timeout')).toEqual([5000]);
+      });
+
+      it("leaves the connection's synchronous setting as the app chose it", async () => {
+        const db = open(join(tempDir(), 'sync.db'));
+        db.exec('PRAGMA synchronous = EXTRA');
+        await store({ database: db.database }).ready();
+        expect(db.column('PRAGMA synchronous')).toEqual([3]);
       });
 
       it('keeps a longer busy timeout the app chose', async () => {

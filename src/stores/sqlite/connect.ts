@@ -5,6 +5,7 @@ import { betterSqlite3DriverOf, openBetterSqlite3 } from './better-sqlite3.js';
 import { bunSqlite, bunSqliteDriverOf, openBunSqlite } from './bun.js';
 import type { Driver } from './driver.js';
 import { nodeSqlite, nodeSqliteDriverOf, openNodeSqlite } from './node.js';
+import { PRAGMAS } from './sql.js';
 
 /** The `database` option, checked: a file to open on first use, or a driver for a Database. */
 export type Connection = { path: string } | { driver: Driver };
@@ -43,9 +44,20 @@ function driverOf(database: object): Driver | undefined {
 
 /**
  * Opens a file with the runtime's own SQLite (bun:sqlite on Bun, node:sqlite on Node 22.13 and
- * later), else with better-sqlite3.
+ * later), else with better-sqlite3, with the same durability whichever it is.
  */
 export async function openFile(path: string): Promise<Driver> {
+  const driver = await openWithLibrary(path);
+  try {
+    driver.exec(PRAGMAS.normalSync);
+  } catch (error) {
+    driver.close();
+    throw error;
+  }
+  return driver;
+}
+
+function openWithLibrary(path: string): Driver | Promise<Driver> {
   const bun = bunSqlite();
   if (bun) return openBunSqlite(bun, path);
   const node = nodeSqlite();

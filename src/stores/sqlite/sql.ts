@@ -14,6 +14,12 @@ export const PRAGMAS = {
   raiseBusyTimeout: `PRAGMA busy_timeout = ${BUSY_TIMEOUT}`,
   /** So readers never wait for writers; stored in the file. */
   wal: 'PRAGMA journal_mode = WAL',
+  /**
+   * For a file the store opens itself: in WAL mode a commit then writes the log without waiting
+   * for the disk (safe from an app crash; a power loss may drop the last commits). better-sqlite3's
+   * default; node:sqlite and bun:sqlite default to FULL, an fsync per commit.
+   */
+  normalSync: 'PRAGMA synchronous = NORMAL',
 };
 
 /** For the drivers whose library has no transaction helper of its own. */
