@@ -4,6 +4,7 @@ import { createSessionLimiter, type SessionStore } from '../../src/index.js';
 import createMemoryStore from '../support/factories/memory.js';
 import createPostgresStore, { dropSchema, schemaFrom } from '../support/factories/postgres.js';
 import createRedisStore, { deleteKeys, randomPrefix } from '../support/factories/redis.js';
+import { SqliteStore } from '../../src/stores/sqlite/index.js';
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -53,4 +54,9 @@ for (const client of ['pg', 'postgres'] as const) {
   results[client] = await run(() => createPostgresStore({ client, schema }));
   await dropSchema(schema);
 }
+// SQLite through the runtime's own library (bun:sqlite on Bun, node:sqlite on Deno), named in the
+// result; in memory, as the story needs one process only.
+const sqlite = new SqliteStore({ database: ':memory:' });
+const outcome = await run(() => Promise.resolve({ store: sqlite, close: () => sqlite.close() }));
+results.sqlite = `${outcome} (${sqlite.library ?? 'not opened'})`;
 console.log(`RESULT ${JSON.stringify(results)}`);

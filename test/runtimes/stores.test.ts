@@ -1,6 +1,6 @@
 // The core on every store and client library under Bun and Deno: store-story.ts runs in each
-// (as the examples run) against the Redis and PostgreSQL the other suites use, and must report an
-// eviction, a revocation, and a watcher told at once, for every store.
+// (as the examples run) against the Redis and PostgreSQL the other suites use and an in-memory
+// SQLite, and must report an eviction, a revocation, and a watcher told at once, for every store.
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -27,7 +27,7 @@ function runStory(runner: string[]): Promise<Record<string, string>> {
 
 for (const [name, binary] of RUNTIMES) {
   describe(`the stores on ${name}`, () => {
-    it('evict, revoke and tell a watcher, on memory, Redis (ioredis, node-redis) and PostgreSQL (pg, postgres)', async () => {
+    it("evict, revoke and tell a watcher, on memory, Redis (ioredis, node-redis), PostgreSQL (pg, postgres) and SQLite (the runtime's own)", async () => {
       const results = await runStory(npmScript(name, binary).runner);
       const expected = 'evicted, revoked, watched revoked';
       expect(results).toEqual({
@@ -36,6 +36,7 @@ for (const [name, binary] of RUNTIMES) {
         'node-redis': expected,
         pg: expected,
         postgres: expected,
+        sqlite: `${expected} (${name === 'bun' ? 'bun:sqlite' : 'node:sqlite'})`,
       });
     });
   });
