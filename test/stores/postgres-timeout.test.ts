@@ -16,9 +16,25 @@ import { DATABASE_URL, serviceAvailable } from '../support/services.js';
 
 const available = await serviceAvailable('PostgreSQL', DATABASE_URL, 5432);
 const KINDS: ClientKind[] = ['pg', 'postgres'];
-const TIMEOUT = 300;
+const TIMEOUT = 1_000;
 /** Timers and the network on a busy machine: how late a timeout may fire. */
-const SLACK = 700;
+const SLACK = 1_000;
+
+/**
+ * Runs `attempt` until it resolves, for at most 3 s: the store's short timeout here is for the
+ * stalls under test, and a busy machine may need a retry once the lock is gone.
+ */
+async function eventually<T>(attempt: () => Promise<T>): Promise<T> {
+  const deadline = performance.now() + 3_000;
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (performance.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
 
 /** How long `call` took to reject, and with what. */
 async function rejection(call: Promise<unknown>): Promise<{ ms: number; error: unknown }> {
@@ -68,7 +84,8 @@ describe.runIf(available)('PostgresStore timeout', () => {
       () => opened.end(),
       () => limiter.dispose(),
     );
-    expect((await limiter.open({ userId: 'u' })).ok).toBe(true); // creates the schema
+    // Creates the schema (a first call on a busy machine may need more than the short timeout).
+    expect((await eventually(() => limiter.open({ userId: 'u' }))).ok).toBe(true);
     return { limiter, schema, applicationName };
   }
 
@@ -123,7 +140,7 @@ describe.runIf(available)('PostgresStore timeout', () => {
       await untilNoneWaits(applicationName);
 
       await release();
-      expect((await limiter.validate(opened.token)).ok).toBe(true);
+      expect((await eventually(() => limiter.validate(opened.token))).ok).toBe(true);
     });
 
     it(`${kind}: a login stalled behind a user's row lock fails and, once cancelled, never commits`, async () => {
@@ -140,7 +157,7 @@ describe.runIf(available)('PostgresStore timeout', () => {
       await release();
       await new Promise((resolve) => setTimeout(resolve, 200));
       // Only the session from setUp: the refused login was cancelled, not run once the lock went.
-      expect(await limiter.list('u')).toHaveLength(1);
+      expect(await eventually(() => limiter.list('u'))).toHaveLength(1);
     });
 
     it(`${kind}: a call waiting for a connection of a full pool fails in time`, async () => {
@@ -156,7 +173,9 @@ describe.runIf(available)('PostgresStore timeout', () => {
       expect(waiting.ms).toBeLessThan(TIMEOUT + SLACK);
       expect((await stalled).error).toMatchObject({ code: 'STORE_UNAVAILABLE' });
       await release();
-      expect(await limiter.list('w')).toHaveLength(1);
+      expect((await eventually(() => limiter.list('w'))).map((s) => s.id)).toEqual([
+        opened.session.id,
+      ]);
     });
   }
 
