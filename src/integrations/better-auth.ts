@@ -300,7 +300,11 @@ export function sessionLimit<TUser = BetterAuthUser>(
           matcher: (ctx: HookEndpointContext) => ctx.path === '/list-sessions',
           handler: listSessionsCheck,
         },
-        { matcher: () => true, handler: markNewSession },
+        {
+          // Only answers that created a session: every other request skips the handler.
+          matcher: (ctx: HookEndpointContext) => Boolean(ctx.context.newSession),
+          handler: markNewSession,
+        },
       ],
     },
     endpoints: { sessionLimitEnded: ended },
