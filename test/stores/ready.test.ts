@@ -56,7 +56,7 @@ const unusable: Unusable[] = [
       return Promise.resolve(store(new SqliteStore({ database: file })));
     },
     message:
-      /SqliteStore could not open \S+sessions\.db \((node:sqlite|better-sqlite3)\): file is not a database/,
+      /SqliteStore could not open \S+sessions\.db( \((node:sqlite|better-sqlite3)\))?: file is not a database/,
   },
   {
     name: 'SqliteStore on a path in a missing directory',
