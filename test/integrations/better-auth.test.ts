@@ -1,4 +1,4 @@
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
 import { type BetterAuthOptions, betterAuth } from 'better-auth';
 import { getMigrations } from 'better-auth/db/migration';
 import { toNodeHandler } from 'better-auth/node';
@@ -29,7 +29,9 @@ async function openDatabase(): Promise<SqliteDatabase> {
     };
     return new DatabaseSync(':memory:');
   } catch {
-    return new Database(':memory:');
+    // Loaded only here: on Node 22 and later it may not be installed at all.
+    const { default: BetterSqlite3 } = await import('better-sqlite3');
+    return new BetterSqlite3(':memory:');
   }
 }
 
