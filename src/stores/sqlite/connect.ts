@@ -49,6 +49,9 @@ function driverOf(database: object): Driver | undefined {
 export async function openFile(path: string): Promise<Driver> {
   const driver = await openWithLibrary(path);
   try {
+    // The busy timeout first: node:sqlite and bun:sqlite start with none, and even this pragma
+    // reads the schema, which waits while another process turns the file to WAL.
+    driver.exec(PRAGMAS.raiseBusyTimeout);
     driver.exec(PRAGMAS.normalSync);
   } catch (error) {
     driver.close();
