@@ -210,8 +210,10 @@ describe('JWT verify refuses bad tokens', () => {
     const down = () => Promise.reject(new Error('connection refused'));
     inner.find = down;
     inner.loadUser = down;
-    for (const call of [jwt.verify(login.accessToken), jwt.refresh(login.refreshToken)]) {
-      await expect(call).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    // Each call starts only when awaited: one started early would reject with no handler yet.
+    const calls = [() => jwt.verify(login.accessToken), () => jwt.refresh(login.refreshToken)];
+    for (const call of calls) {
+      await expect(call()).rejects.toMatchObject({ code: 'STORE_UNAVAILABLE' });
     }
   });
 });
