@@ -98,6 +98,16 @@ export class SessionLimiter<TUser = unknown> {
    * WebSocket) listens to it and ends.
    */
   readonly signal: AbortSignal;
+  /**
+   * The limiter's clock (the `now` option), in epoch milliseconds: code that compares against a
+   * session's times (`createdAt`, `lastSeenAt`) reads this, so a test's fake clock holds for it.
+   *
+   * @example
+   * ```ts
+   * const ageMs = limiter.now() - session.createdAt;
+   * ```
+   */
+  readonly now: () => number;
   readonly #disposal = new AbortController();
   readonly #policy: PolicySource<TUser>;
   readonly #staticPolicy: ResolvedPolicy | undefined;
@@ -135,6 +145,7 @@ export class SessionLimiter<TUser = unknown> {
     this.#touchInterval = parseDuration(options.touchInterval ?? '1m', 'touchInterval', false);
     this.#tombstoneTtl = parseDuration(options.tombstoneTtl ?? '7d', 'tombstoneTtl', false);
     this.#now = optionalFunction(options.now, 'now') ?? Date.now;
+    this.now = this.#now;
     this.#onError = optionalFunction(options.onError, 'onError') ?? reportError;
     this.#onEvict = optionalFunction(options.onEvict, 'onEvict');
     this.#events = new Emitter(this.#onError);

@@ -125,7 +125,7 @@ export function sessionLimit<TUser = BetterAuthUser>(
     for (const tracked of await limiter.list(userId)) {
       const id = tracked.externalId;
       if (id === undefined || kept.has(id) || !ownedByUs(tracked.data)) continue;
-      if (Date.now() - tracked.createdAt < ORPHAN_GRACE_MS) continue;
+      if (limiter.now() - tracked.createdAt < ORPHAN_GRACE_MS) continue;
       changed = (await limiter.untrack(userId, id)) || changed;
     }
     return changed;

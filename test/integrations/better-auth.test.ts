@@ -10,7 +10,7 @@ import {
   sessionLimit,
 } from '../../src/integrations/better-auth.js';
 import { Browser, listen } from '../support/browser.js';
-import { FIREFOX_WIN } from '../conformance/adapters.js';
+import { FIREFOX_WIN, IPHONE } from '../conformance/adapters.js';
 
 // A real better-auth (its own Kysely over SQLite, migrated by its own migrator) behind its own
 // Node handler, driven over HTTP. SQLite is node:sqlite where Node has it (22 and later), which
@@ -18,7 +18,10 @@ import { FIREFOX_WIN } from '../conformance/adapters.js';
 
 /** The part of both SQLite clients the tests use. */
 interface SqliteDatabase {
-  prepare(sql: string): { all(...params: unknown[]): unknown[] };
+  prepare(sql: string): {
+    all(...params: unknown[]): unknown[];
+    run(...params: unknown[]): unknown;
+  };
 }
 
 async function openDatabase(): Promise<SqliteDatabase> {
@@ -42,9 +45,13 @@ afterEach(async () => {
 });
 
 /** alice: one session, the newest sign-in wins; carol: two, then she chooses; others: unlimited. */
-function newLimiter(store = new MemoryStore()): SessionLimiter<BetterAuthUser> {
+function newLimiter(
+  store = new MemoryStore(),
+  now: () => number = Date.now,
+): SessionLimiter<BetterAuthUser> {
   const limiter = createSessionLimiter<BetterAuthUser>({
     store,
+    now,
     policy: (user) =>
       user.email.startsWith('alice')
         ? { max: 1 }
@@ -243,6 +250,22 @@ describe('session-limiter/better-auth', () => {
     const listed = await b.json<{ id: string }[]>('/api/auth/list-sessions');
     expect(listed.body.map((s) => s.id)).not.toContain(aId);
     expect(app.db.prepare('select id from session where id = ?').all(aId)).toEqual([]);
+  });
+
+  it('a session row better-auth lost stops counting once it is 30 s old, never sooner', async () => {
+    let clock = Date.now();
+    const app = await start(newLimiter(new MemoryStore(), () => clock));
+    await app.signUp('carol');
+    const first = await app.signIn('carol');
+    await app.signIn('carol', FIREFOX_WIN);
+    const lostId = (await sessionOf(first)).body?.session.id ?? '';
+    // Gone from better-auth's table with no hook: a row deleted by hand, or an insert that failed.
+    app.db.prepare('delete from session where id = ?').run(lostId);
+
+    // Its row may just not be visible yet: a young session still counts.
+    expect(answer(await app.signIn('carol', IPHONE)).status).toBe(409);
+    clock += 30_000;
+    expect(answer(await app.signIn('carol', IPHONE)).status).toBe(200);
   });
 
   it('with the cookie cache on, an evicted session is refused at once, by getSession and by routes behind its session middleware', async () => {
