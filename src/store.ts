@@ -94,9 +94,10 @@ export interface SessionStore {
   find(id: string): Promise<FoundRecord | null>;
   /**
    * Optional: `find` answered synchronously, for stores that hold their records in this
-   * process's memory. Lets `limiter.validateNow` answer without a promise.
+   * process's memory or read them synchronously (SQLite). Lets `limiter.validateNow` answer
+   * without a promise. Undefined when it cannot answer without waiting (not open yet).
    */
-  findNow?(id: string): FoundRecord | null;
+  findNow?(id: string): FoundRecord | null | undefined;
   /** Records activity; a no-op for a session that no longer exists. Does not bump the version. */
   touch(id: string, lastSeenAt: number, expiresAt: number | null): Promise<void>;
   /** Up to `limit` sessions whose `expiresAt` is at or before `now`. */

@@ -461,6 +461,21 @@ describe('SqliteStore', () => {
     });
   });
 
+  it('validateNow answers from the file once it is open, and sees a revoke by another connection at once', async () => {
+    const file = join(tempDir(), 'now.db');
+    const here = limiter(store({ database: file }));
+    const there = limiter(store({ database: file }));
+    const login = await here.open({ userId: 'alice' });
+    if (!login.ok) throw new Error('login failed');
+    const unopened = store({ database: file });
+    expect(unopened.findNow(login.session.id)).toBeUndefined(); // `find` opens it
+    expect(await unopened.find(login.session.id)).toMatchObject({ kind: 'session' });
+    expect(unopened.findNow(login.session.id)).toMatchObject({ kind: 'session' });
+    expect(here.validateNow(login.token)).toMatchObject({ ok: true });
+    await there.revoke('alice', login.session.id);
+    expect(here.validateNow(login.token)).toMatchObject({ code: 'SESSION_REVOKED' });
+  });
+
   it("refuses to write a session into another user's commit", async () => {
     const s = store({ database: join(tempDir(), 'owner.db') });
     await expect(

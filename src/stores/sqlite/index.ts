@@ -82,6 +82,8 @@ export class SqliteStore implements SessionStore {
   readonly #notifyInterval: number;
   readonly #subscriptions = new Set<() => void>();
   #queries: Promise<Queries> | undefined;
+  /** The same queries once the file is open, for the synchronous `findNow`. */
+  #openQueries: Queries | undefined;
   /** The connection the store opened from a path, to close in `close()`. */
   #owned: Driver | undefined;
   #library: string | undefined;
@@ -152,6 +154,14 @@ export class SqliteStore implements SessionStore {
 
   async find(id: string): Promise<FoundRecord | null> {
     return (await this.#opened()).find(id);
+  }
+
+  /**
+   * `find` without a promise, once the file is open (undefined before: then `find` opens it). A
+   * read of the file is synchronous anyway; this saves the per-request promise.
+   */
+  findNow(id: string): FoundRecord | null | undefined {
+    return this.#openQueries?.find(id);
   }
 
   async touch(id: string, lastSeenAt: number, expiresAt: number | null): Promise<void> {
@@ -225,6 +235,7 @@ export class SqliteStore implements SessionStore {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#openQueries = undefined;
     for (const stop of [...this.#subscriptions]) stop();
     await this.#queries?.catch(() => undefined);
     this.#owned?.close();
@@ -234,10 +245,16 @@ export class SqliteStore implements SessionStore {
   /** Opens the file and prepares the schema once; a failure is retried on the next call. */
   #opened(): Promise<Queries> {
     if (this.#closed) return Promise.reject(closedError());
-    this.#queries ??= this.#open().catch((error: unknown) => {
-      this.#queries = undefined;
-      throw error;
-    });
+    this.#queries ??= this.#open().then(
+      (queries) => {
+        if (!this.#closed) this.#openQueries = queries;
+        return queries;
+      },
+      (error: unknown) => {
+        this.#queries = undefined;
+        throw error;
+      },
+    );
     return this.#queries;
   }
 
