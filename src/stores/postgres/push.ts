@@ -1,5 +1,6 @@
 import { type SessionEnd, noticeWithoutData } from '../../session.js';
 import type { PushHandlers } from '../../store.js';
+import { deliverNotice } from '../notice.js';
 import type { Driver } from './drivers.js';
 
 /** NOTIFY payloads must be shorter than 8000 bytes. */
@@ -18,22 +19,6 @@ const RESYNC = '{"resync":true}';
 export function noticePayload(end: SessionEnd): string {
   const payload = JSON.stringify(noticeWithoutData(end));
   return Buffer.byteLength(payload) <= MAX_PAYLOAD_BYTES ? payload : RESYNC;
-}
-
-/** A payload read back, or null for anything that is not a notice (such as RESYNC). */
-function parseNotice(payload: string): SessionEnd | null {
-  let value: unknown;
-  try {
-    value = JSON.parse(payload);
-  } catch {
-    return null;
-  }
-  const notice = value as Partial<SessionEnd> | null;
-  return typeof notice?.session?.id === 'string' &&
-    typeof notice.reason === 'string' &&
-    typeof notice.origin === 'string'
-    ? (notice as SessionEnd)
-    : null;
 }
 
 /**
@@ -75,15 +60,7 @@ export class PushHub {
   }
 
   #deliver(payload: string): void {
-    const notice = parseNotice(payload);
-    for (const subscriber of this.#subscribers) {
-      if (notice) {
-        subscriber.ended(notice);
-      } else {
-        // A notice that could not be read: forget every cached lookup instead.
-        subscriber.status(false);
-        subscriber.status(true);
-      }
-    }
+    // RESYNC is no notice: each subscriber then forgets every cached lookup.
+    for (const subscriber of this.#subscribers) deliverNotice(subscriber, payload);
   }
 }

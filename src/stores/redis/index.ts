@@ -20,6 +20,7 @@ import type {
   UserSnapshot,
 } from '../../store.js';
 import { isSessionId, tagOfSessionId, userTag } from '../../token.js';
+import { deliverNotice } from '../notice.js';
 import { type Driver, type RedisClient, createDriver, redisConfigError } from './drivers.js';
 import {
   COMMIT,
@@ -425,15 +426,7 @@ export class RedisStore implements SessionStore {
   }
 
   #deliver(text: string): void {
-    const notice = parseNotice(text);
-    if (!notice) return;
-    for (const handlers of this.#handlers) {
-      try {
-        handlers.ended(notice);
-      } catch {
-        // One failing handler must not keep the notice from the others.
-      }
-    }
+    for (const handlers of this.#handlers) deliverNotice(handlers, text);
   }
 
   async #find(id: string): Promise<FoundRecord | null> {
@@ -624,16 +617,4 @@ function toTombstone(json: string | undefined, tokenHash: string | undefined): T
     ...(JSON.parse(json ?? '') as Omit<TombstoneRecord, 'tokenHash'>),
     tokenHash: tokenHash ?? '',
   };
-}
-
-/** A notice from the channel, or undefined for a message that is not one (never thrown). */
-function parseNotice(text: string): SessionEnd | undefined {
-  try {
-    const notice = JSON.parse(text) as Partial<SessionEnd> | null;
-    const session = notice?.session;
-    if (typeof session?.id !== 'string' || typeof notice?.reason !== 'string') return undefined;
-    return notice as SessionEnd;
-  } catch {
-    return undefined;
-  }
 }

@@ -15,6 +15,7 @@ import type {
   UserChange,
   UserSnapshot,
 } from '../../store.js';
+import { deliverNotice } from '../notice.js';
 import { type Connection, connectionOf, openFile } from './connect.js';
 import type { Driver, SqliteDatabase } from './driver.js';
 import { POLL_BATCH, Queries } from './queries.js';
@@ -198,7 +199,7 @@ export class SqliteStore implements SessionStore {
           batch = queries.notices(last);
           for (const row of batch) {
             last = row.seq;
-            deliver(handlers, row.notice);
+            deliverNotice(handlers, row.notice);
           }
         } while (batch.length === POLL_BATCH);
         if (!up) handlers.status((up = true));
@@ -306,15 +307,6 @@ function openError(what: string, error: unknown): SessionLimiterError {
 
 function closedError(): SessionLimiterError {
   return new SessionLimiterError('STORE_UNAVAILABLE', 'this SqliteStore was closed');
-}
-
-/** Hands one logged notice to the subscriber; a malformed row or a throwing handler is skipped. */
-function deliver(handlers: PushHandlers, json: string): void {
-  try {
-    handlers.ended(JSON.parse(json) as SessionEnd);
-  } catch {
-    // One bad notice must not stop the ones after it, nor mark the channel down.
-  }
 }
 
 function checkPrefix(prefix: unknown): string {
