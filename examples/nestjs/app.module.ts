@@ -38,7 +38,8 @@ export class DemoModule implements OnApplicationShutdown {
     SessionLimitModule.forRootAsync({
       imports: [DemoModule],
       inject: [LIMITER],
-      useFactory: (limiter: SessionLimiter<DemoUser>) => ({ limiter }),
+      // The demo's page is its sign-in page: a signed-out navigation goes back to it.
+      useFactory: (limiter: SessionLimiter<DemoUser>) => ({ limiter, loginPath: '/' }),
     }),
   ],
   controllers: [SessionsController],
