@@ -3,11 +3,8 @@ import { configError, type SessionLimiterError } from '../errors.js';
 import { type TokenCarrier, bearerCarrier, cookieCarrier } from '../http/carriers.js';
 import { type DeadSession, SessionLimitContext } from '../http/context.js';
 import type { HttpAnswer, HttpExchange } from '../http/exchange.js';
-import {
-  type EventStreamOptions,
-  checkEventStreamOptions,
-  serverResponseSink,
-} from '../http/events.js';
+import { type EventStreamOptions, checkEventStreamOptions } from '../http/events.js';
+import { serverResponseSink } from '../http/node-response.js';
 import { type GateDecision, SessionGate } from '../http/gate.js';
 import { type GateOptions, gateSettings } from '../http/options.js';
 import type { SessionLimiter } from '../limiter.js';

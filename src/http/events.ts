@@ -1,4 +1,3 @@
-import type { ServerResponse } from 'node:http';
 import { configError, rejectUnknownKeys } from '../errors.js';
 import { invalidSessionOf, type InvalidSession } from '../results.js';
 import type { SessionLimitContext } from './context.js';
@@ -57,23 +56,6 @@ export interface EventSink {
   end(): void;
   /** Calls `listener` once when the client goes away. */
   onClose(listener: () => void): void;
-}
-
-/**
- * An {@link EventSink} over a Node.js response: Express's `res`, Fastify's `reply.raw`.
- *
- * @example
- * ```ts
- * const refusal = req.sessionLimit.streamEvents(serverResponseSink(res));
- * ```
- */
-export function serverResponseSink(res: ServerResponse): EventSink {
-  return {
-    start: (headers) => res.writeHead(200, headers).flushHeaders(),
-    write: (chunk) => res.write(chunk),
-    end: () => res.end(),
-    onClose: (listener) => res.once('close', listener),
-  };
 }
 
 /** Checks event-stream options once, when the route is made (every adapter calls this). */

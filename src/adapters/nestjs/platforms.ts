@@ -1,7 +1,8 @@
 import type { ServerResponse } from 'node:http';
 import { configError } from '../../errors.js';
 import type { SessionLimitContext } from '../../http/context.js';
-import { type EventSink, serverResponseSink } from '../../http/events.js';
+import type { EventSink } from '../../http/events.js';
+import { serverResponseSink } from '../../http/node-response.js';
 import type { HttpAnswer, HttpExchange } from '../../http/exchange.js';
 import { NodeRequestExchange, type NodeShapedRequest } from '../../http/request.js';
 
