@@ -6,15 +6,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startFastifyExample } from '../../examples/fastify/server.js';
 import { startKoaExample } from '../../examples/koa/server.js';
 import { startNestExample } from '../../examples/nestjs/server.js';
-import { CLIENT_PATH, clientScript } from '../../examples/shared/client.js';
 import {
   launchChromium,
-  PATIENCE_MS,
   recordWhenShown,
   screenshot,
   shownAt,
   STORY_TIMEOUT_MS,
 } from '../support/chromium.js';
+import { clientContext, openClientPage, signInFromPage } from '../support/client-page.js';
 import { CHROME_MAC, FIREFOX_WINDOWS } from '../demo/support.js';
 
 interface Running {
@@ -31,14 +30,6 @@ const EXAMPLES: { name: string; start: (o: { port: number; host: string }) => Pr
   ];
 
 const NOTICE_BOUND_MS = 2_000;
-const PAGE_PATH = '/client-page';
-// No onRevoked: the client's own banner shows the sentence.
-const PAGE = `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>client</title></head>
-<body><script type="module">
-  import { watchSession } from '${CLIENT_PATH}';
-  globalThis.watchSession = watchSession;
-</script></body></html>`;
 
 let browser: Browser | undefined;
 beforeAll(async () => {
@@ -47,35 +38,16 @@ beforeAll(async () => {
 afterAll(() => browser?.close());
 
 /**
- * The minimal page on the example's origin (served by the browser itself), signed in as alice;
- * `signedInAt` is when the sign-in's answer arrived, taken in the page.
+ * The minimal page on the example's origin, signed in as alice; `signedInAt` is when the
+ * sign-in's answer arrived, taken in the page.
  */
 async function signedInPage(
   url: string,
   userAgent: string,
 ): Promise<{ page: Page; signedInAt: number }> {
   if (!browser) throw new Error('the browser did not start');
-  const context = await browser.newContext({ userAgent });
-  context.setDefaultTimeout(PATIENCE_MS);
-  await context.route(`${url}${PAGE_PATH}`, (route) =>
-    route.fulfill({ contentType: 'text/html', body: PAGE }),
-  );
-  await context.route(`${url}${CLIENT_PATH}`, (route) =>
-    route.fulfill({ contentType: 'text/javascript', body: clientScript() }),
-  );
-  const page = await context.newPage();
-  await page.goto(url + PAGE_PATH);
-  await page.waitForFunction(() => 'watchSession' in globalThis);
-  const { status, at } = await page.evaluate(async () => {
-    const res = await fetch('/api/login', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json' },
-      body: JSON.stringify({ username: 'alice', password: 'alice' }),
-    });
-    return { status: res.status, at: Date.now() };
-  });
-  expect(status).toBe(200);
-  return { page, signedInAt: at };
+  const page = await openClientPage(await clientContext(browser, url, userAgent), url);
+  return { page, signedInAt: await signInFromPage(page, 'alice') };
 }
 
 for (const example of EXAMPLES) {
