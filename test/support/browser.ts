@@ -1,19 +1,26 @@
 import type { AddressInfo } from 'node:net';
 import { request as httpRequest, type Server } from 'node:http';
 
-/** Starts a request listener on 127.0.0.1 on a free port; returns its base URL and a closer. */
+/**
+ * Starts a request listener on 127.0.0.1 on `port` (0: a free one, the default); returns its base
+ * URL and a closer, which cuts open connections.
+ */
 export async function listen(
   handler: (
     req: import('node:http').IncomingMessage,
     res: import('node:http').ServerResponse,
   ) => void,
+  port = 0,
 ): Promise<{ url: string; close: () => Promise<void> }> {
   const { createServer } = await import('node:http');
   const server: Server = createServer(handler);
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', resolve);
+  });
+  const { port: chosen } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `http://127.0.0.1:${chosen}`,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
