@@ -35,7 +35,8 @@ export interface WatchSessionOptions {
   redirectTo?: string;
   /**
    * Keeps the tabs of this browser in step: one tab holds the stream and tells the others
-   * (BroadcastChannel), so many tabs cost one connection. Default false.
+   * (BroadcastChannel), so many tabs cost one connection; when it stops or closes, another tab
+   * takes the stream over. Default false.
    */
   tabs?: boolean;
 }
@@ -46,16 +47,18 @@ const MAX_RETRY_MS = 30_000;
 
 /**
  * Follows this browser's session: opens the server's event stream and, the moment the session
- * ends, shows why (or calls `onRevoked`) and goes to `redirectTo`. The notice comes once: the
- * stream is closed then, and a stream lost to a network error or a restarting server is opened
- * again, waiting longer each time (up to 30 s). Returns a function that stops following.
+ * ends (a sign-out in any tab too), shows why (or calls `onRevoked`) and goes to `redirectTo`.
+ * The notice comes once: the stream is closed then. A lost connection is reopened by the
+ * browser; a refused one (401, 503) is asked again after 1 s, then twice as long each time, up
+ * to 30 s. Returns a function that stops following.
  *
  * @example
  * ```ts
  * import { watchSession } from 'session-limiter/client';
  *
  * const stop = watchSession({ url: '/api/events', redirectTo: '/login', tabs: true });
- * // on sign-out: stop();
+ * // A sign-out needs no stop(): its notice is how the other tabs learn of it.
+ * // When the page no longer shows the account: stop();
  * ```
  */
 export function watchSession(options: WatchSessionOptions = {}): () => void {
