@@ -198,7 +198,7 @@ $('revoke-others').addEventListener('click', async () => {
   await loadSessions();
 });
 $('logout').addEventListener('click', async () => {
-  stopWatching();
+  // The stream stays open: it tells this browser's other tabs of the sign-out.
   await api('POST', '/api/logout');
   signedOut('You signed out.');
   form.username.focus();
