@@ -49,8 +49,10 @@ const MAX_RETRY_MS = 30_000;
  * Follows this browser's session: opens the server's event stream and, the moment the session
  * ends (a sign-out in any tab too), shows why (or calls `onRevoked`) and goes to `redirectTo`.
  * The notice comes once: the stream is closed then. A lost connection is reopened by the
- * browser; a refused one (401, 503) is asked again after 1 s, then twice as long each time, up
- * to 30 s. Returns a function that stops following.
+ * browser. A stream refused with 401 means the browser has no session there any more (its
+ * cookie is gone, or the server forgot it): that is told as a notice too. Any other refusal
+ * (503) is asked again after 1 s, then twice as long each time, up to 30 s. Returns a function
+ * that stops following.
  *
  * @example
  * ```ts
@@ -101,8 +103,12 @@ export function watchSession(options: WatchSessionOptions = {}): () => void {
     stream.addEventListener('error', () => {
       // While CONNECTING the browser retries by itself; a refused or failed answer closes it.
       if (stopped || stream.readyState !== EventSource.CLOSED) return;
-      retry = setTimeout(connect, wait);
-      wait = Math.min(wait * 2, MAX_RETRY_MS);
+      void whyRefused(url).then((notice) => {
+        if (stopped) return;
+        if (notice) return revoked(notice, true);
+        retry = setTimeout(connect, wait);
+        wait = Math.min(wait * 2, MAX_RETRY_MS);
+      });
     });
   };
 
@@ -127,6 +133,33 @@ export function watchSession(options: WatchSessionOptions = {}): () => void {
     connect();
   }
   return stop;
+}
+
+/**
+ * Why the stream was refused, read from the answer an EventSource cannot see: a 401 means this
+ * browser has no session there any more (its cookie is gone, or the server forgot it), so no
+ * stream will ever tell; null for anything else (503, a network failure), which is asked again.
+ */
+async function whyRefused(url: string): Promise<SessionNotice | null> {
+  try {
+    const answer = await fetch(url, { headers: { accept: 'application/json' } });
+    if (answer.status !== 401) {
+      void answer.body?.cancel();
+      return null;
+    }
+    const error = ((await answer.json()) as { error?: Partial<SessionNotice> } | null)?.error;
+    return typeof error?.code === 'string' && typeof error.message === 'string'
+      ? {
+          code: error.code,
+          reason: error.reason ?? null,
+          message: error.message,
+          at: null,
+          by: null,
+        }
+      : null;
+  } catch {
+    return null;
+  }
 }
 
 /** The notice in an event's data, or null if it is not one (a stream from something else). */

@@ -274,6 +274,24 @@ describe('session-limiter/client in Chromium', { timeout: 60_000 }, () => {
     expect(told).toHaveLength(1);
   });
 
+  it('tells a page whose session the server no longer has, once, and stops asking', async () => {
+    const page = await watchingTab({ callback: true });
+    await page.context().clearCookies();
+    app.dropStreams();
+    await vi.waitFor(() => expect(told).toHaveLength(1), { timeout: PATIENCE_MS });
+    expect(told[0]?.notice).toEqual({
+      code: 'UNAUTHENTICATED',
+      reason: null,
+      message: 'Sign in to follow this session.',
+      at: null,
+      by: null,
+    });
+    const requests = app.streamRequests;
+    await page.waitForTimeout(QUIET_MS * 3);
+    expect(told).toHaveLength(1);
+    expect(app.streamRequests).toBe(requests);
+  });
+
   it('stop() closes the stream: no notice and no new connection after it', async () => {
     const page = await watchingTab({ callback: true });
     const requests = app.streamRequests;
