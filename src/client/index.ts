@@ -71,7 +71,7 @@ export function watchSession(options: WatchSessionOptions = {}): () => void {
   let wait = FIRST_RETRY_MS;
   let release: (() => void) | undefined;
   const channel =
-    tabs && typeof BroadcastChannel === 'function' ? new BroadcastChannel(NAME) : null;
+    tabs && typeof BroadcastChannel === 'function' ? new BroadcastChannel(`${NAME} ${url}`) : null;
 
   const stop = (): void => {
     stopped = true;
