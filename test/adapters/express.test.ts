@@ -1,102 +1,22 @@
-import express5, { type Express, type NextFunction, type Request, type Response } from 'express';
-import session from 'express-session';
-import express4 from 'express4';
+import type { Express } from 'express';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   createSessionLimiter,
   MemoryStore,
-  SessionLimiterError,
   type SessionLimiter,
   type SessionStore,
 } from '../../src/index.js';
-import {
-  sessionEvents,
-  sessionLimit,
-  type SessionLimitOptions,
-} from '../../src/adapters/express.js';
+import { sessionLimit } from '../../src/adapters/express.js';
 import { Browser, listen } from '../support/browser.js';
 import {
   describeAdapterConformance,
   FIREFOX_WIN,
-  SUITE_USERS,
   suitePolicy,
   type SuiteUser,
 } from '../conformance/adapters.js';
+import { EXPRESS_VERSIONS, expressHarness, makeApp, withExpressSession } from './express-app.js';
 
 type User = SuiteUser;
-const USERS = SUITE_USERS;
-
-type ExpressFactory = typeof express5;
-
-function makeApp(
-  express: ExpressFactory,
-  limiter: SessionLimiter<User>,
-  options: SessionLimitOptions<User> = {},
-  before?: (app: Express) => void,
-): Express {
-  const app = express();
-  app.set('trust proxy', 'loopback');
-  app.use(express.json());
-  before?.(app);
-  app.use(sessionLimit(limiter, options));
-  const wrap =
-    (route: (req: Request, res: Response) => Promise<unknown>) =>
-    (req: Request, res: Response, next: NextFunction) => {
-      route(req, res).catch(next);
-    };
-  app.post(
-    '/api/login',
-    wrap(async (req, res) => {
-      const user = USERS[(req.body as { username?: string }).username ?? ''];
-      if (!user) return res.status(401).json({ error: { code: 'INVALID_CREDENTIALS' } });
-      const ended = req.sessionLimit.ended?.reason ?? null;
-      const r = await req.sessionLimit.login(user, {
-        replace: (req.body as { replace?: string }).replace,
-      });
-      if (!r.ok) return res.status(409).json({ error: { code: r.code }, active: r.active });
-      return res.json({ session: r.session, ended });
-    }),
-  );
-  app.get('/api/me', (req, res) => {
-    if (!req.sessionLimit.session)
-      return res.status(401).json({ error: { code: 'UNAUTHENTICATED' } });
-    return res.json({ session: req.sessionLimit.session });
-  });
-  app.get(
-    '/api/sessions',
-    wrap(async (req, res) =>
-      res.json({ sessions: await req.sessionLimit.list(), current: req.sessionLimit.session?.id }),
-    ),
-  );
-  app.delete(
-    '/api/sessions/:id',
-    wrap(async (req, res) =>
-      res.json({ revoked: await req.sessionLimit.revoke(String(req.params.id)) }),
-    ),
-  );
-  app.post(
-    '/api/sessions/revoke-others',
-    wrap(async (req, res) => res.json({ revoked: await req.sessionLimit.revokeOthers() })),
-  );
-  app.post(
-    '/api/logout',
-    wrap(async (req, res) => res.json({ closed: await req.sessionLimit.logout() })),
-  );
-  app.get('/login', (req, res) => {
-    res.type('html').send(`<p role="alert">${req.sessionLimit.notice ?? ''}</p>`);
-  });
-  app.get('/api/events', sessionEvents());
-  app.get('/dashboard', (req, res) => {
-    res.type('html').send(req.sessionLimit.session ? 'dashboard' : 'anonymous');
-  });
-  app.use((error: unknown, _req: Request, res: Response, _next: NextFunction) => {
-    if (error instanceof SessionLimiterError && error.code === 'SESSION_NOT_FOUND') {
-      return res.status(404).json({ error: { code: error.code } });
-    }
-    return res.status(500).json({ error: { code: 'INTERNAL', message: String(error) } });
-  });
-  return app;
-}
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -115,18 +35,8 @@ function newLimiter(store: SessionStore = new MemoryStore()): SessionLimiter<Use
   return limiter;
 }
 
-for (const [name, express] of [
-  ['Express 5', express5],
-  ['Express 4', express4],
-] as const) {
-  describeAdapterConformance({
-    name,
-    serve: async (limiter, options) => {
-      // sessionLimit checks its options when it is called, as the app starts.
-      const app = makeApp(express, limiter, options);
-      return listen(app);
-    },
-  });
+for (const [name, express] of EXPRESS_VERSIONS) {
+  describeAdapterConformance(expressHarness(name, express));
 
   describe(`${name} adapter, Express specifics`, () => {
     it('uses a plain-http development cookie only when the app opts in, and warns once', async () => {
@@ -177,15 +87,7 @@ for (const [name, express] of [
 
   describe(`${name} adapter, express-session mode`, () => {
     function sessionApp(limiter: SessionLimiter<User>) {
-      return makeApp(express, limiter, { mode: 'express-session' }, (app) => {
-        app.use(
-          session({
-            secret: 'test secret that is long enough',
-            resave: false,
-            saveUninitialized: false,
-          }),
-        );
-      });
+      return makeApp(express, limiter, { mode: 'express-session' }, withExpressSession);
     }
 
     it('keeps its token in req.session, regenerates the session id on login, destroys it when dead', async () => {

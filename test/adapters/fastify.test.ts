@@ -1,5 +1,4 @@
 import fastifyCookie from '@fastify/cookie';
-import fastifySession, { MemoryStore as SessionStoreMap } from '@fastify/session';
 import Fastify, {
   type FastifyInstance,
   type FastifyReply,
@@ -10,7 +9,6 @@ import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
 import {
   createSessionLimiter,
   MemoryStore,
-  SessionLimiterError,
   type SessionLimiter,
   type SessionStore,
 } from '../../src/index.js';
@@ -30,53 +28,17 @@ import {
   suitePolicy,
   type SuiteUser,
 } from '../conformance/adapters.js';
+import {
+  createApp,
+  fastifyHarness,
+  suiteAnswers,
+  suiteRoutes,
+  withFastifySession,
+} from './fastify-app.js';
 
 type User = SuiteUser;
 const USERS = SUITE_USERS;
 const COOKIE = '__Host-sid';
-
-/** The routes every adapter's test app serves, on any Fastify context. */
-function routes(app: FastifyInstance): void {
-  app.post('/api/login', async (request, reply) => {
-    const body = request.body as { username?: string; replace?: string };
-    const user = USERS[body.username ?? ''];
-    if (!user) return reply.code(401).send({ error: { code: 'INVALID_CREDENTIALS' } });
-    const ended = request.sessionLimit.ended?.reason ?? null;
-    const r = await request.sessionLimit.login(user, { replace: body.replace });
-    if (!r.ok) return reply.code(409).send({ error: { code: r.code }, active: r.active });
-    return { session: r.session, ended };
-  });
-  app.get('/api/me', async (request, reply) => {
-    const { session } = request.sessionLimit;
-    if (!session) return reply.code(401).send({ error: { code: 'UNAUTHENTICATED' } });
-    return { session };
-  });
-  app.get('/api/sessions', async (request) => ({
-    sessions: await request.sessionLimit.list(),
-    current: request.sessionLimit.session?.id,
-  }));
-  app.delete<{ Params: { id: string } }>('/api/sessions/:id', async (request) => ({
-    revoked: await request.sessionLimit.revoke(request.params.id),
-  }));
-  app.post('/api/sessions/revoke-others', async (request) => ({
-    revoked: await request.sessionLimit.revokeOthers(),
-  }));
-  app.post('/api/logout', async (request) => ({ closed: await request.sessionLimit.logout() }));
-  app.get('/login', async (request, reply) =>
-    reply.type('text/html').send(`<p role="alert">${request.sessionLimit.notice ?? ''}</p>`),
-  );
-  app.get('/dashboard', async (request, reply) =>
-    reply.type('text/html').send(request.sessionLimit.session ? 'dashboard' : 'anonymous'),
-  );
-  app.get('/api/events', sessionEvents());
-}
-
-function errorHandler(error: unknown, _request: FastifyRequest, reply: FastifyReply) {
-  if (error instanceof SessionLimiterError && error.code === 'SESSION_NOT_FOUND') {
-    return reply.code(404).send({ error: { code: error.code } });
-  }
-  return reply.code(500).send({ error: { code: 'INTERNAL', message: String(error) } });
-}
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -89,27 +51,6 @@ function newLimiter(store: SessionStore = new MemoryStore()): SessionLimiter<Use
   return limiter;
 }
 
-/**
- * A Fastify app with the plugin registered with `options` and the test routes; `before`
- * registers plugins ahead of it, `after` adds to it.
- */
-async function createApp(
-  limiter: SessionLimiter<User>,
-  options: Omit<SessionLimitOptions<User>, 'limiter'> = {},
-  setup: {
-    before?: (app: FastifyInstance) => Promise<void>;
-    after?: (app: FastifyInstance) => void;
-  } = {},
-): Promise<FastifyInstance> {
-  const app = Fastify();
-  app.setErrorHandler(errorHandler);
-  await setup.before?.(app);
-  await app.register(sessionLimit, { limiter, ...options });
-  routes(app);
-  setup.after?.(app);
-  return app;
-}
-
 /** {@link createApp}, listening on 127.0.0.1 (random port) until the test ends. */
 async function serve(...args: Parameters<typeof createApp>): Promise<string> {
   const app = await createApp(...args);
@@ -117,14 +58,7 @@ async function serve(...args: Parameters<typeof createApp>): Promise<string> {
   return app.listen({ port: 0, host: '127.0.0.1' });
 }
 
-describeAdapterConformance({
-  name: 'Fastify',
-  serve: async (limiter, options) => {
-    const app = await createApp(limiter, options);
-    const url = await app.listen({ port: 0, host: '127.0.0.1' });
-    return { url, close: () => app.close() };
-  },
-});
+describeAdapterConformance(fastifyHarness);
 
 async function signedOutBrowser(url: string): Promise<Browser> {
   const a = new Browser(url);
@@ -147,7 +81,7 @@ describe('Fastify plugin', () => {
       limiter: newLimiter(),
       getUserId: (user: User) => `user-${user.id}`,
     });
-    routes(app);
+    suiteRoutes(app);
     const login = await app.inject({
       method: 'POST',
       url: '/api/login',
@@ -160,10 +94,10 @@ describe('Fastify plugin', () => {
     const limiter = newLimiter();
     const app = Fastify();
     closers.push(() => app.close());
-    app.setErrorHandler(errorHandler);
+    suiteAnswers(app);
     await app.register(async (guarded) => {
       await guarded.register(sessionLimit, { limiter });
-      routes(guarded);
+      suiteRoutes(guarded);
       // A plugin registered inside the guarded context sees the decoration and the hook.
       await guarded.register((child, _options, done) => {
         child.get('/child', (request) => ({ user: request.sessionLimit.session?.userId }));
@@ -197,7 +131,7 @@ describe('Fastify plugin', () => {
     const app = Fastify();
     closers.push(() => app.close());
     await app.register(sessionLimit, { limiter: newLimiter() });
-    routes(app);
+    suiteRoutes(app);
     const login = await app.inject({
       method: 'POST',
       url: '/api/login',
@@ -314,7 +248,7 @@ describe('Fastify plugin', () => {
   it('answers sessionEvents without the plugin with a 500 that says why', async () => {
     const app = Fastify();
     closers.push(() => app.close());
-    app.setErrorHandler(errorHandler);
+    suiteAnswers(app);
     app.get('/api/events', sessionEvents());
     const events = await app.inject({ url: '/api/events' });
     expect(events.statusCode).toBe(500);
@@ -347,21 +281,12 @@ declare module 'fastify' {
 }
 
 describe('Fastify plugin, fastify-session mode', () => {
-  const SESSION_SECRET = 'a session secret of at least 32 characters';
-
   // The sessions @fastify/session holds, by id.
   let saved = new Map<string, Session>();
 
   async function withSession(app: FastifyInstance, path = '/'): Promise<void> {
     saved = new Map();
-    await app.register(fastifyCookie);
-    // 'auto': these tests speak plain http to 127.0.0.1, where a Secure cookie is not saved.
-    await app.register(fastifySession, {
-      secret: SESSION_SECRET,
-      saveUninitialized: false,
-      cookie: { secure: 'auto', path },
-      store: new SessionStoreMap(saved),
-    });
+    await withFastifySession(app, { path, saved });
   }
   const tokensSaved = () => [...saved.values()].filter((s) => s.sessionLimitToken).length;
 

@@ -1,90 +1,15 @@
 import { describe, expect, it, vi } from 'vitest';
-import { MemoryStore, SessionLimiterError, type SessionLimiter } from '../../src/index.js';
-import {
-  sessionGate,
-  withCookies,
-  type GateCheck,
-  type SessionGateOptions,
-} from '../../src/adapters/fetch.js';
+import { MemoryStore, SessionLimiterError } from '../../src/index.js';
+import { sessionGate, withCookies, type SessionGateOptions } from '../../src/adapters/fetch.js';
 import { createJwtSessions } from '../../src/jwt/index.js';
 import { parseSetCookie } from '../support/browser.js';
 import { adapterTestKit } from '../support/limiters.js';
-import { serveFetch } from '../support/web-server.js';
-import {
-  describeAdapterConformance,
-  SUITE_USERS,
-  type SuiteUser,
-} from '../conformance/adapters.js';
+import { describeAdapterConformance, SUITE_USERS } from '../conformance/adapters.js';
+import { fetchHarness, suiteApp } from './fetch-app.js';
 
 const { newLimiter } = adapterTestKit();
 
-/**
- * The adapter suite's routes as one fetch handler, written as a Next.js route handler or a
- * Bun.serve app would: the gate first, then the app's own response with the gate's cookies.
- */
-function suiteApp(limiter: SessionLimiter<SuiteUser>, options: SessionGateOptions<SuiteUser> = {}) {
-  const gate = sessionGate(limiter, options);
-  return async (request: Request, ip?: string): Promise<Response> => {
-    const checked = await gate.check(request, { ip });
-    if (checked.response) return checked.response;
-    let response: Response;
-    try {
-      response = await suiteRoute(request, checked);
-    } catch (error) {
-      response =
-        error instanceof SessionLimiterError && error.code === 'SESSION_NOT_FOUND'
-          ? Response.json({ error: { code: error.code } }, { status: 404 })
-          : Response.json({ error: { code: 'INTERNAL', message: String(error) } }, { status: 500 });
-    }
-    return checked.apply(response);
-  };
-}
-
-const html = (text: string) =>
-  new Response(text, { headers: { 'content-type': 'text/html; charset=utf-8' } });
-
-async function suiteRoute(request: Request, checked: GateCheck): Promise<Response> {
-  const sl = checked.sessionLimit;
-  const path = new URL(request.url).pathname;
-  const route = `${request.method} ${path}`;
-  if (route === 'GET /api/events') return checked.events();
-  if (route === 'POST /api/login') {
-    const body = (await request.json()) as { username?: string; replace?: string };
-    const user = SUITE_USERS[body.username ?? ''];
-    if (!user) return Response.json({ error: { code: 'INVALID_CREDENTIALS' } }, { status: 401 });
-    const ended = sl.ended?.reason ?? null;
-    const r = await sl.login(user, { replace: body.replace });
-    if (!r.ok) {
-      return Response.json({ error: { code: r.code }, active: r.active }, { status: 409 });
-    }
-    return Response.json({ session: r.session, ended });
-  }
-  if (route === 'GET /api/me') {
-    if (!sl.session) return Response.json({ error: { code: 'UNAUTHENTICATED' } }, { status: 401 });
-    return Response.json({ session: sl.session });
-  }
-  if (route === 'GET /api/sessions') {
-    return Response.json({ sessions: await sl.list(), current: sl.session?.id });
-  }
-  if (route === 'POST /api/sessions/revoke-others') {
-    return Response.json({ revoked: await sl.revokeOthers() });
-  }
-  if (request.method === 'DELETE' && path.startsWith('/api/sessions/')) {
-    return Response.json({ revoked: await sl.revoke(path.slice('/api/sessions/'.length)) });
-  }
-  if (route === 'POST /api/logout') return Response.json({ closed: await sl.logout() });
-  if (route === 'GET /login') return html(`<p role="alert">${sl.notice ?? ''}</p>`);
-  if (route === 'GET /dashboard') return html(sl.session ? 'dashboard' : 'anonymous');
-  return Response.json({ error: { code: 'NOT_FOUND' } }, { status: 404 });
-}
-
-describeAdapterConformance({
-  name: 'fetch gate',
-  serve: (limiter, options) => {
-    const app = suiteApp(limiter, options);
-    return serveFetch((request, env) => app(request, env.incoming.socket.remoteAddress));
-  },
-});
+describeAdapterConformance(fetchHarness);
 
 const BASE = 'http://app.test';
 const json = { accept: 'application/json' };

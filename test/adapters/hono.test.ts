@@ -2,7 +2,7 @@ import { getConnInfo } from '@hono/node-server/conninfo';
 import { Hono, type Context } from 'hono';
 import { setCookie } from 'hono/cookie';
 import { describe, expect, expectTypeOf, it } from 'vitest';
-import { SessionLimiterError, type SessionLimiter } from '../../src/index.js';
+import { SessionLimiterError } from '../../src/index.js';
 import {
   sessionEvents,
   sessionLimit,
@@ -14,58 +14,12 @@ import {
 import { Browser, parseSetCookie } from '../support/browser.js';
 import { adapterTestKit } from '../support/limiters.js';
 import { serveFetch } from '../support/web-server.js';
-import {
-  describeAdapterConformance,
-  SUITE_USERS,
-  type SuiteUser,
-} from '../conformance/adapters.js';
+import { describeAdapterConformance, SUITE_USERS } from '../conformance/adapters.js';
+import { honoHarness, makeApp } from './hono-app.js';
 
 const { newLimiter, closeLater } = adapterTestKit();
 
-/** The adapter suite's routes as a Hono app. */
-function makeApp(limiter: SessionLimiter<SuiteUser>, options: SessionLimitOptions<SuiteUser> = {}) {
-  const app = new Hono<{ Variables: SessionLimitVariables }>();
-  app.use(sessionLimit(limiter, options));
-  app.post('/api/login', async (c) => {
-    const body: { username?: string; replace?: string } = await c.req.json();
-    const user = SUITE_USERS[body.username ?? ''];
-    if (!user) return c.json({ error: { code: 'INVALID_CREDENTIALS' } }, 401);
-    const sl = c.get('sessionLimit');
-    const ended = sl.ended?.reason ?? null;
-    const r = await sl.login(user, { replace: body.replace });
-    if (!r.ok) return c.json({ error: { code: r.code }, active: r.active }, 409);
-    return c.json({ session: r.session, ended });
-  });
-  app.get('/api/me', (c) => {
-    const { session } = c.get('sessionLimit');
-    if (!session) return c.json({ error: { code: 'UNAUTHENTICATED' } }, 401);
-    return c.json({ session });
-  });
-  app.get('/api/sessions', async (c) =>
-    c.json({ sessions: await c.var.sessionLimit.list(), current: c.var.sessionLimit.session?.id }),
-  );
-  app.delete('/api/sessions/:id', async (c) =>
-    c.json({ revoked: await c.var.sessionLimit.revoke(c.req.param('id')) }),
-  );
-  app.post('/api/sessions/revoke-others', async (c) =>
-    c.json({ revoked: await c.var.sessionLimit.revokeOthers() }),
-  );
-  app.post('/api/logout', async (c) => c.json({ closed: await c.var.sessionLimit.logout() }));
-  app.get('/login', (c) => c.html(`<p role="alert">${c.var.sessionLimit.notice ?? ''}</p>`));
-  app.get('/dashboard', (c) => c.html(c.var.sessionLimit.session ? 'dashboard' : 'anonymous'));
-  app.get('/api/events', sessionEvents());
-  app.onError((error, c) =>
-    error instanceof SessionLimiterError && error.code === 'SESSION_NOT_FOUND'
-      ? c.json({ error: { code: error.code } }, 404)
-      : c.json({ error: { code: 'INTERNAL', message: String(error) } }, 500),
-  );
-  return app;
-}
-
-describeAdapterConformance({
-  name: 'Hono',
-  serve: (limiter, options) => serveFetch(makeApp(limiter, options).fetch),
-});
+describeAdapterConformance(honoHarness);
 
 const login = (username: string) =>
   new Request('http://localhost/api/login', {

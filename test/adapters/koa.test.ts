@@ -1,8 +1,3 @@
-import { bodyParser } from '@koa/bodyparser';
-import Router from '@koa/router';
-import Koa3, { type DefaultState } from 'koa';
-import session from 'koa-session';
-import Koa2 from 'koa2';
 import { afterEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
 import {
   createSessionLimiter,
@@ -11,111 +6,33 @@ import {
   type SessionLimiter,
   type SessionStore,
 } from '../../src/index.js';
-import {
-  sessionEvents,
-  sessionLimit,
-  SessionLimitContext,
-  type SessionLimitOptions,
-  type SessionLimitState,
-} from '../../src/adapters/koa.js';
+import { sessionEvents, sessionLimit, SessionLimitContext } from '../../src/adapters/koa.js';
 import { HEARTBEAT_MS } from '../../src/http/events.js';
-import { Browser, listen } from '../support/browser.js';
+import { Browser } from '../support/browser.js';
 import { openEvents } from '../support/events.js';
 import {
   describeAdapterConformance,
   FIREFOX_WIN,
-  SUITE_USERS,
   suitePolicy,
   type SuiteUser,
 } from '../conformance/adapters.js';
+import {
+  type KoaApp,
+  KOA_VERSIONS,
+  koaHarness,
+  listenKoa,
+  makeApp,
+  withKoaSession,
+} from './koa-app.js';
 
 type User = SuiteUser;
-type State = DefaultState & SessionLimitState;
-type KoaApp = Koa3<State>;
-type KoaFactory = typeof Koa3;
-
-/** The suite's app: error answers, a JSON body parser, `before` (koa-session), the adapter, routes. */
-function makeApp(
-  Koa: KoaFactory,
-  limiter: SessionLimiter<User>,
-  options: SessionLimitOptions<User> = {},
-  before?: (app: KoaApp) => void,
-): KoaApp {
-  const app = new Koa<State>();
-  app.keys = ['a test key that signs koa-session cookies'];
-  app.use(async (ctx, next) => {
-    try {
-      await next();
-    } catch (error) {
-      const notFound = error instanceof SessionLimiterError && error.code === 'SESSION_NOT_FOUND';
-      ctx.status = notFound ? 404 : 500;
-      ctx.body = notFound
-        ? { error: { code: error.code } }
-        : { error: { code: 'INTERNAL', message: String(error) } };
-    }
-  });
-  app.use(bodyParser());
-  before?.(app);
-  app.use(sessionLimit(limiter, options));
-
-  const router = new Router<State>();
-  router.post('/api/login', async (ctx) => {
-    const body = ctx.request.body as { username?: string; replace?: string };
-    const user = SUITE_USERS[body.username ?? ''];
-    if (!user) {
-      ctx.status = 401;
-      ctx.body = { error: { code: 'INVALID_CREDENTIALS' } };
-      return;
-    }
-    const context = ctx.state.sessionLimit;
-    const ended = context.ended?.reason ?? null;
-    const r = await context.login(user, { replace: body.replace });
-    ctx.status = r.ok ? 200 : 409;
-    ctx.body = r.ok ? { session: r.session, ended } : { error: { code: r.code }, active: r.active };
-  });
-  router.get('/api/me', (ctx) => {
-    const { session } = ctx.state.sessionLimit;
-    ctx.status = session ? 200 : 401;
-    ctx.body = session ? { session } : { error: { code: 'UNAUTHENTICATED' } };
-  });
-  router.get('/api/sessions', async (ctx) => {
-    const context = ctx.state.sessionLimit;
-    ctx.body = { sessions: await context.list(), current: context.session?.id };
-  });
-  router.delete('/api/sessions/:id', async (ctx) => {
-    ctx.body = { revoked: await ctx.state.sessionLimit.revoke(ctx.params.id ?? '') };
-  });
-  router.post('/api/sessions/revoke-others', async (ctx) => {
-    ctx.body = { revoked: await ctx.state.sessionLimit.revokeOthers() };
-  });
-  router.post('/api/logout', async (ctx) => {
-    ctx.body = { closed: await ctx.state.sessionLimit.logout() };
-  });
-  router.get('/login', (ctx) => {
-    ctx.type = 'html';
-    ctx.body = `<p role="alert">${ctx.state.sessionLimit.notice ?? ''}</p>`;
-  });
-  router.get('/api/events', sessionEvents());
-  router.get('/dashboard', (ctx) => {
-    ctx.type = 'html';
-    ctx.body = ctx.state.sessionLimit.session ? 'dashboard' : 'anonymous';
-  });
-  app.use(router.routes());
-  return app;
-}
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
   for (const close of closers.splice(0)) await close();
 });
 
-/** Koa's request handler on a free port of 127.0.0.1. */
-function listenKoa(app: Koa3<State>): ReturnType<typeof listen> {
-  const handle = app.callback();
-  return listen((req, res) => void handle(req, res));
-}
-
-async function serve(app: Koa3<State>): Promise<string> {
+async function serve(app: KoaApp): Promise<string> {
   const server = await listenKoa(app);
   closers.push(server.close);
   return server.url;
@@ -127,18 +44,8 @@ function newLimiter(store: SessionStore = new MemoryStore()): SessionLimiter<Use
   return limiter;
 }
 
-for (const [name, Koa] of [
-  ['Koa 3', Koa3],
-  ['Koa 2', Koa2],
-] as const) {
-  describeAdapterConformance({
-    name,
-    serve: async (limiter, options) => {
-      // sessionLimit checks its options when it is called, as the app starts.
-      const app = makeApp(Koa, limiter, options);
-      return listenKoa(app);
-    },
-  });
+for (const [name, Koa] of KOA_VERSIONS) {
+  describeAdapterConformance(koaHarness(name, Koa));
 
   describe(`${name} adapter, Koa specifics`, () => {
     it('types ctx.state.sessionLimit, whether the app is typed up front or by app.use', async () => {
@@ -258,29 +165,7 @@ for (const [name, Koa] of [
   describe(`${name} adapter, koa-session mode`, () => {
     /** koa-session with an external store, so the session id (the cookie's value) can be followed. */
     function sessionApp(limiter: SessionLimiter<User>, data?: Map<string, unknown>) {
-      return makeApp(Koa, limiter, { mode: 'koa-session' }, (app) => {
-        app.use(
-          session(
-            {
-              key: 'koa.sess',
-              ...(data && {
-                store: {
-                  get: (key: string) => Promise.resolve(data.get(key)),
-                  set: (key: string, value: unknown) => {
-                    data.set(key, value);
-                    return Promise.resolve();
-                  },
-                  destroy: (key: string) => {
-                    data.delete(key);
-                    return Promise.resolve();
-                  },
-                },
-              }),
-            },
-            app,
-          ),
-        );
-      });
+      return makeApp(Koa, limiter, { mode: 'koa-session' }, (app) => withKoaSession(app, data));
     }
 
     it('keeps its token in ctx.session, regenerates the session id on login, drops the session when dead', async () => {

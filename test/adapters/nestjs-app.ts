@@ -14,6 +14,7 @@ import {
   Get,
   Header,
   HttpCode,
+  HttpException,
   type INestApplication,
   Inject,
   Module,
@@ -27,19 +28,20 @@ import {
 import { HttpAdapterHost, NestFactory } from '@nestjs/core';
 import { ExpressAdapter } from '@nestjs/platform-express';
 import { FastifyAdapter } from '@nestjs/platform-fastify';
-import { SessionLimiterError } from '../../src/index.js';
 import {
   CurrentSession,
   SessionEvents,
+  SessionLimitModule,
   type SessionLimitContext,
 } from '../../src/adapters/nestjs/index.js';
-import { SUITE_USERS } from '../conformance/adapters.js';
+import type { AdapterHarness } from '../conformance/adapters.js';
+import { suiteErrorAnswer, suiteUser } from '../conformance/suite-app.js';
 
 export type Platform = 'express' | 'fastify';
 export const PLATFORMS: readonly Platform[] = ['express', 'fastify'];
 
 interface LoginBody {
-  username?: string;
+  username?: unknown;
   replace?: string;
 }
 
@@ -50,11 +52,14 @@ export class SuiteController {
 
   @Post('api/login')
   @HttpCode(200)
-  async login(@Body() body: LoginBody, @CurrentSession() sessions: SessionLimitContext) {
-    const user = SUITE_USERS[body.username ?? ''];
+  async login(
+    @Body() body: LoginBody | undefined,
+    @CurrentSession() sessions: SessionLimitContext,
+  ) {
+    const user = suiteUser(body?.username);
     if (!user) throw new UnauthorizedException({ error: { code: 'INVALID_CREDENTIALS' } });
     const ended = sessions.ended?.reason ?? null;
-    const r = await sessions.login(user, { replace: body.replace });
+    const r = await sessions.login(user, { replace: body?.replace });
     if (!r.ok) throw new ConflictException({ error: { code: r.code }, active: r.active });
     return { session: r.session, ended };
   }
@@ -105,16 +110,27 @@ export class SuiteController {
   }
 }
 
-/** SESSION_NOT_FOUND from a route is a 404; any other library error a 500 with its code. */
-@Catch(SessionLimiterError)
-class LibraryErrors implements ExceptionFilter {
+/**
+ * The suite's answers on Nest: library errors and Nest's own refusals (a body that is not JSON,
+ * an unknown route) as every suite app gives them; an HttpException the app made as Nest sends it.
+ */
+@Catch()
+class SuiteErrors implements ExceptionFilter {
   constructor(@Inject(HttpAdapterHost) private readonly host: HttpAdapterHost) {}
 
-  catch(error: SessionLimiterError, args: ArgumentsHost): void {
-    const status = error.code === 'SESSION_NOT_FOUND' ? 404 : 500;
+  catch(error: unknown, args: ArgumentsHost): void {
     const response: unknown = args.switchToHttp().getResponse();
-    this.host.httpAdapter.reply(response, { error: { code: error.code } }, status);
+    const own = error instanceof HttpException && !isNestRefusal(error.getResponse());
+    const { status, body } = own
+      ? { status: error.getStatus(), body: error.getResponse() }
+      : suiteErrorAnswer(error);
+    this.host.httpAdapter.reply(response, body, status);
   }
+}
+
+/** Nest's own body for a request it refused: `{ statusCode, message, error }`. */
+function isNestRefusal(body: unknown): boolean {
+  return typeof (body as { statusCode?: unknown } | null)?.statusCode === 'number';
 }
 
 /** A running app; `close` stops it. */
@@ -140,8 +156,18 @@ export async function startNest(
   // Nest declares its options as a class; an object literal is how its documentation passes them.
   // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
   const app = await NestFactory.create(AppModule, adapter, { logger: false, abortOnError: false });
-  app.useGlobalFilters(new LibraryErrors(app.get(HttpAdapterHost)));
+  app.useGlobalFilters(new SuiteErrors(app.get(HttpAdapterHost)));
   await app.listen(0, '127.0.0.1');
   const { port } = (app.getHttpServer() as Server).address() as AddressInfo;
   return { app, url: `http://127.0.0.1:${port}`, close: () => app.close() };
+}
+
+/** The harness of the module on one platform: the suite app on a free port of 127.0.0.1. */
+export function nestHarness(platform: Platform): AdapterHarness {
+  return {
+    name: `NestJS on ${platform}`,
+    // forRoot checks the options when it is called, as the app's modules are declared.
+    serve: (limiter, options) =>
+      startNest(platform, [SessionLimitModule.forRoot({ limiter, ...options })]),
+  };
 }

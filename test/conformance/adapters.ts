@@ -14,7 +14,10 @@
 //   GET /login -> text/html `<p role="alert">${notice ?? ''}</p>`
 //   GET /dashboard -> text/html 'dashboard' | 'anonymous'
 //   GET /api/events -> the adapter's event-stream helper (the live notice)
-//   a SessionLimiterError SESSION_NOT_FOUND from a route -> 404 {error:{code}}; anything else 500
+//   any other path -> 404 {error:{code:'NOT_FOUND'}}
+//   what a route or the framework throws -> suiteErrorAnswer (./suite-app.ts): SESSION_NOT_FOUND
+//        404, INVALID_ARGUMENT 400 and STORE_UNAVAILABLE 503 with {error:{code}}; the framework's
+//        refusal of a bad request its 4xx with INVALID_REQUEST; anything else 500
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   createSessionLimiter,
@@ -69,6 +72,12 @@ export interface AdapterHarness {
   serve(limiter: SessionLimiter<SuiteUser>, options: Record<string, unknown>): Promise<ServedApp>;
   /** Whether the adapter has bearer mode (every adapter should). Default true. */
   bearer?: boolean;
+  /**
+   * The mode that rides on the framework's usual session library (`'express-session'`,
+   * `'fastify-session'`, `'koa-session'`), if the adapter has one: `serve` with that `mode`
+   * mounts the library ahead of the adapter.
+   */
+  sessionMode?: string;
 }
 
 export const FIREFOX_WIN =
