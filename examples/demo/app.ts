@@ -20,7 +20,9 @@ export function createApp(options: {
   const { limiter, jwt, accounts, shutdown } = options;
   const app = express();
   app.disable('x-powered-by');
-  app.use(express.json({ limit: BODY_LIMIT }));
+  // Plain JSON only: a browser never compresses a request, and a body that fails to inflate
+  // would reach the error handler as an error body-parser gives no type.
+  app.use(express.json({ limit: BODY_LIMIT, inflate: false }));
   // Bearer tokens only: mounted before the cookie middleware, so a cookie plays no part here.
   app.use('/api/token', tokenRoutes(jwt, accounts));
   app.use(

@@ -114,6 +114,18 @@ describe('bad input', () => {
     });
   }
 
+  it('answers a compressed body with 400 INVALID_REQUEST, whether it inflates or not', async () => {
+    for (const encoding of ['gzip', 'deflate', 'br', 'x-unknown']) {
+      const res = await fetch(`${url}/api/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'content-encoding': encoding },
+        body: '{"username":"alice","password":"alice"}',
+      });
+      expect(res.status, encoding).toBe(400);
+      expect(((await res.json()) as ErrorAnswer).error.code).toBe('INVALID_REQUEST');
+    }
+  });
+
   it('answers a bad refresh body with 400', async () => {
     expect((await post('/api/token/refresh', '{}')).status).toBe(400);
     expect((await post('/api/token/refresh', '{"refreshToken": 5}')).status).toBe(400);
