@@ -52,12 +52,24 @@ export function suiteRoutes(app: FastifyInstance): void {
   app.get('/api/events', sessionEvents());
 }
 
+/** Sends the suite's answer to an error (the error handler's, and Fastify's own refusals'). */
+export function answerFastifyError(
+  error: unknown,
+  _request: FastifyRequest,
+  reply: FastifyReply,
+): void {
+  const { status, body } = suiteErrorAnswer(error);
+  void reply.code(status).send(body);
+}
+
+/** A Fastify app whose refusals of a URL it cannot route (`frameworkErrors`) are the suite's. */
+export function suiteFastify(): FastifyInstance {
+  return Fastify({ frameworkErrors: answerFastifyError });
+}
+
 /** The suite's answers to errors and unknown paths, on a Fastify app. */
 export function suiteAnswers(app: FastifyInstance): void {
-  app.setErrorHandler((error: unknown, _request: FastifyRequest, reply: FastifyReply) => {
-    const { status, body } = suiteErrorAnswer(error);
-    return reply.code(status).send(body);
-  });
+  app.setErrorHandler(answerFastifyError);
   app.setNotFoundHandler((_request, reply) => reply.code(NOT_FOUND.status).send(NOT_FOUND.body));
 }
 
@@ -88,7 +100,7 @@ export async function createApp(
     after?: (app: FastifyInstance) => void;
   } = {},
 ): Promise<FastifyInstance> {
-  const app = Fastify();
+  const app = suiteFastify();
   suiteAnswers(app);
   await setup.before?.(app);
   await app.register(sessionLimit, { limiter, ...options });

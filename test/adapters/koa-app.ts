@@ -43,7 +43,8 @@ export function makeApp(
       ctx.body = body;
     }
   });
-  app.use(bodyParser());
+  // What the parser throws for a body it cannot read (bad JSON, bad gzip) is the client's error.
+  app.use(bodyParser({ onError: (error, ctx) => ctx.throw(400, error) }));
   before?.(app);
   app.use(sessionLimit(limiter, options));
 

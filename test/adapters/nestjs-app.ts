@@ -36,6 +36,7 @@ import {
 } from '../../src/adapters/nestjs/index.js';
 import type { AdapterHarness } from '../conformance/adapters.js';
 import { suiteErrorAnswer, suiteUser } from '../conformance/suite-app.js';
+import { answerFastifyError } from './fastify-app.js';
 
 export type Platform = 'express' | 'fastify';
 export const PLATFORMS: readonly Platform[] = ['express', 'fastify'];
@@ -120,7 +121,7 @@ class SuiteErrors implements ExceptionFilter {
 
   catch(error: unknown, args: ArgumentsHost): void {
     const response: unknown = args.switchToHttp().getResponse();
-    const own = error instanceof HttpException && !isNestRefusal(error.getResponse());
+    const own = error instanceof HttpException && isAppBody(error.getResponse());
     const { status, body } = own
       ? { status: error.getStatus(), body: error.getResponse() }
       : suiteErrorAnswer(error);
@@ -128,9 +129,12 @@ class SuiteErrors implements ExceptionFilter {
   }
 }
 
-/** Nest's own body for a request it refused: `{ statusCode, message, error }`. */
-function isNestRefusal(body: unknown): boolean {
-  return typeof (body as { statusCode?: unknown } | null)?.statusCode === 'number';
+/**
+ * Whether an HttpException's body is one the app made: an object, but not Nest's own
+ * `{ statusCode, message, error }` (nor the bare message Nest gives a framework's refusal).
+ */
+function isAppBody(body: unknown): boolean {
+  return typeof body === 'object' && body !== null && !('statusCode' in body);
 }
 
 /** A running app; `close` stops it. */
@@ -152,7 +156,11 @@ export async function startNest(
   @Module({ imports, controllers })
   class AppModule {}
 
-  const adapter = platform === 'express' ? new ExpressAdapter() : new FastifyAdapter();
+  const adapter =
+    platform === 'express'
+      ? new ExpressAdapter()
+      : // Fastify refuses a URL it cannot route before Nest's filters run: answer it as they do.
+        new FastifyAdapter({ frameworkErrors: answerFastifyError });
   // Nest declares its options as a class; an object literal is how its documentation passes them.
   // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
   const app = await NestFactory.create(AppModule, adapter, { logger: false, abortOnError: false });
