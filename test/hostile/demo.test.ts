@@ -8,13 +8,16 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { SessionInfo } from '../../src/index.js';
 import { Browser } from '../support/browser.js';
 import { startTestDemo } from '../demo/support.js';
-import { type Known, hostileRequest, ruleBroken } from './hostile.js';
+import { answerCodes } from './codes.js';
+import { type Known, hostileRequest, ruleBroken, SESSION_PATHS } from './hostile.js';
 import { sendRaw } from './raw.js';
 
 /** Cases per run; `FUZZ_RUNS` asks for more (`npm run test:fuzz`). */
 const RUNS = Number(process.env.FUZZ_RUNS ?? 1_500);
 /** A generous 20 ms a case, for a busy machine. */
 const PATIENCE = 60_000 + RUNS * 20;
+/** The demo's own codes (examples/shared/answers.ts), beside the library's. */
+const CODES = answerCodes(['INVALID_CREDENTIALS', 'INVALID_REQUEST', 'NOT_FOUND']);
 
 interface Tokens {
   accessToken: string;
@@ -84,24 +87,14 @@ describe('the demo under hostile input', () => {
         accessToken: tokens.accessToken,
         refreshToken: tokens.refreshToken,
         revokedAccessToken: doomedTokens.accessToken,
-        paths: [
-          '/',
-          '/api/me',
-          '/api/login',
-          '/api/logout',
-          '/api/sessions',
-          '/api/sessions/revoke-others',
-          '/api/events',
-          '/api/token',
-          '/api/token/me',
-          '/api/token/refresh',
-        ],
+        paths: ['/', ...SESSION_PATHS, '/api/token', '/api/token/me', '/api/token/refresh'],
+        usernames: ['alice', 'bob', 'carol', 'dave'],
       };
       const logged = vi.spyOn(console, 'error').mockImplementation(() => undefined);
       try {
         await fc.assert(
           fc.asyncProperty(hostileRequest(known), async (request) => {
-            const broken = ruleBroken(await sendRaw(url, request), request.method);
+            const broken = ruleBroken(await sendRaw(url, request), request.method, CODES);
             if (broken) throw new Error(broken);
           }),
           { numRuns: RUNS },

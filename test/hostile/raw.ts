@@ -5,7 +5,10 @@ import { connect } from 'node:net';
 export interface RawRequest {
   method: string;
   path: string;
-  /** Sent as written (UTF-8), after `Host`; no header is added but Content-Length. */
+  /**
+   * Sent as written (UTF-8), after `Host` (the server's, unless these have one); no header is
+   * added but Content-Length.
+   */
   headers: [name: string, value: string][];
   body?: string;
 }
@@ -28,7 +31,10 @@ export function sendRaw(
 ): Promise<RawAnswer | 'closed' | 'hang'> {
   const { hostname, port } = new URL(url);
   const body = request.body === undefined ? undefined : Buffer.from(request.body);
-  const lines = [`${request.method} ${request.path} HTTP/1.1`, `Host: ${hostname}:${port}`];
+  const lines = [`${request.method} ${request.path} HTTP/1.1`];
+  if (!request.headers.some(([name]) => name.toLowerCase() === 'host')) {
+    lines.push(`Host: ${hostname}:${port}`);
+  }
   for (const [name, value] of request.headers) lines.push(`${name}: ${value}`);
   if (body) lines.push(`Content-Length: ${body.length}`);
   lines.push('Connection: close', '', '');
