@@ -1,7 +1,8 @@
 // One Express 5 app for the HTTP benchmarks, in its own process, run by plain Node on the built
-// package (dist/, imported by the package's own name), as an app would. Every app serves GET / with 200 "ok" when the request is
-// signed in and 401 when it is not, so a benchmark that sends the wrong cookie fails (wrk counts
-// the non-2xx answers) instead of measuring the signed-out path. The apps (see APPS below):
+// package (dist/, imported by the package's own name), as an app would. Every app serves GET /
+// with 200 "ok" when the request is signed in and 401 when it is not, so a benchmark that sends
+// the wrong cookie fails (wrk counts the non-2xx answers) instead of measuring the signed-out
+// path. The apps (see APPS below):
 //
 //   bare                     no session check
 //   noop                     one middleware that only calls next
@@ -13,39 +14,39 @@
 //   express-session-limited  express-session plus sessionLimit in express-session mode
 //   better-auth              better-auth's getSession on every request (SQLite)
 //
-//   node bench/servers/http.js <app> <port> ['{"store":"redis","url":...,"prefix":...}']
-// (the options are a StorePlace of bench/lib/stores.ts: {store, file} or {store, url, prefix}
-// or {store, url, schema})
+//   node bench/servers/http.js <app> <port> ['<options JSON>']   (see common.js)
 // Prints "ready <port> <cookie header>" once it listens.
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import express from 'express';
 import session from 'express-session';
 import { createSessionLimiter } from 'session-limiter';
 import { sessionLimit } from 'session-limiter/express';
+import {
+  announce,
+  bareApp,
+  benchArgs,
+  COOKIE,
+  cpuMicros,
+  mountApp,
+  openBenchSession,
+  USER,
+} from './common.js';
 
-const kind = process.argv[2] ?? 'bare';
-const port = Number(process.argv[3] ?? 0);
-const options = JSON.parse(process.argv[4] ?? '{}');
-/** The production cookie name: sessionLimit reads it first, without the localhost fallback. */
-const COOKIE = '__Host-sid';
-const USER = { id: 'bench' };
+const { kind, port, options } = benchArgs();
 
 const app = express();
 app.disable('x-powered-by');
 app.disable('etag');
-// CPU time this process has used, in microseconds: the benchmark divides it by the requests
-// served, a steadier measure than requests per second on a busy machine.
 app.get('/__cpu', (_req, res) => {
-  const { user, system } = process.cpuUsage();
-  res.type('text').send(String(user + system));
+  res.type('text').send(cpuMicros());
 });
 
 /** Each app mounts its middleware and returns its cookie and how a route tells it is signed in. */
 const APPS = {
-  bare: () => ({ cookie: `${COOKIE}=${randomBytes(32).toString('base64url')}`, signedIn: yes }),
+  bare: bareApp,
   noop: () => {
     app.use((_req, _res, next) => next());
-    return APPS.bare();
+    return bareApp();
   },
   floor: () => {
     const id = randomBytes(21).toString('base64url');
@@ -70,19 +71,9 @@ const APPS = {
     return { cookie: `${key}${id}.${secret}`, signedIn: (req) => req.user !== undefined };
   },
   limited: async () => {
-    const store = await openStore(options);
-    const limiter = createSessionLimiter({ store, pruneInterval: false });
-    const opened = await limiter.open({
-      userId: USER.id,
-      user: USER,
-      device: { userAgent: 'wrk' },
-    });
-    if (!opened.ok) throw new Error('could not open the benchmark session');
+    const { limiter, cookie } = await openBenchSession(options);
     app.use(sessionLimit(limiter));
-    return {
-      cookie: `${COOKIE}=${opened.token}`,
-      signedIn: (req) => req.sessionLimit.session !== null,
-    };
+    return { cookie, signedIn: (req) => req.sessionLimit.session !== null };
   },
   'express-session': () => {
     app.use(expressSession());
@@ -102,10 +93,6 @@ const APPS = {
   },
   'better-auth': async () => (await import('./better-auth.js')).mountBetterAuth(app),
 };
-
-function yes() {
-  return true;
-}
 
 function expressSession() {
   return session({
@@ -133,50 +120,10 @@ function selfLogin(signIn) {
   };
 }
 
-/** The store the options name, on a client of its own (the benchmark removes its data). */
-async function openStore({ store, url, prefix, schema, file }) {
-  if (store === undefined || store === 'memory') return undefined;
-  if (store === 'sqlite') {
-    const { SqliteStore } = await import('session-limiter/sqlite');
-    return new SqliteStore({ database: file });
-  }
-  if (store === 'redis') {
-    const { Redis } = await import('ioredis');
-    const { RedisStore } = await import('session-limiter/redis');
-    const client = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0 });
-    await new Promise((resolve, reject) => {
-      client.once('ready', resolve);
-      client.once('error', reject);
-    });
-    return new RedisStore({ client, prefix });
-  }
-  if (store === 'postgres') {
-    const { default: pg } = await import('pg');
-    const { PostgresStore } = await import('session-limiter/postgres');
-    const client = new pg.Pool({ connectionString: url, max: 4 });
-    return new PostgresStore({ client, schema });
-  }
-  throw new Error(`unknown store ${store}`);
-}
-
-const setup = APPS[kind];
-if (!setup) throw new Error(`unknown app ${kind}; one of ${Object.keys(APPS).join(', ')}`);
-const mounted = await setup();
+const mounted = await mountApp(APPS, kind);
 app.get('/', (req, res) => {
   if (mounted.signedIn(req)) res.type('text').send('ok');
   else res.status(401).type('text').send('signed out');
 });
 
-// Exit normally when the benchmark stops the app, so that `node --cpu-prof` writes its profile.
-process.once('SIGTERM', () => process.exit(0));
-
-const server = app.listen(port, '127.0.0.1', () => {
-  const listening = server.address().port;
-  Promise.resolve(mounted.login ? mounted.login(listening) : mounted.cookie).then(
-    (cookie) => console.log(`ready ${listening} ${cookie}`),
-    (error) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
-});
+const server = app.listen(port, '127.0.0.1', () => announce(server.address().port, mounted));
