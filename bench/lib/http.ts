@@ -54,7 +54,12 @@ interface Server {
   cookie: string;
 }
 
-const SERVER = fileURLToPath(new URL('../servers/http.js', import.meta.url));
+/** A script of bench/servers/ by name, for {@link AppSpec.server}: `serverScript('koa')`. */
+export function serverScript(name: string): string {
+  return fileURLToPath(new URL(`../servers/${name}.js`, import.meta.url));
+}
+
+const SERVER = serverScript('http');
 /** BENCH_CPU_PROF=<dir>: every app writes a CPU profile (node --cpu-prof) there when it stops. */
 const PROFILE_DIR = process.env.BENCH_CPU_PROF;
 const START_TIMEOUT_MS = 30_000;

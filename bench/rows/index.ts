@@ -2,6 +2,7 @@
 // exporting `row: Row` (see bench/row.ts and bench/README.md) and list it here.
 import type { Row } from '../row.js';
 import { row as express } from './01-express.js';
+import { row as frameworks } from './02-frameworks.js';
 import { row as peers } from './03-peers.js';
 import { row as expressSession } from './04-express-session.js';
 import { row as stores } from './05-stores.js';
@@ -14,6 +15,7 @@ import { row as simultaneous } from './11-simultaneous.js';
 
 export const ROWS: readonly Row[] = [
   express,
+  frameworks,
   peers,
   expressSession,
   stores,
