@@ -8,12 +8,16 @@
 #
 #   bash bench/instructions.sh [COUNT=5000] [WARMUP=15000]
 #   APPS="express-session express-session-limited" bash bench/instructions.sh
+#   SERVER=fastify APPS="bare limited" bash bench/instructions.sh
 # APPS: the apps to count, two at a time, each compared with the first (default: bare noop
-# floor limited).
+# floor limited). SERVER: the script of bench/servers/ that serves them (default http, Express;
+# fastify, hono, koa for row 2's apps).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 count=${1:-5000}
 warmup=${2:-15000}
+server="bench/servers/${SERVER:-http}.js"
+[ -f "$server" ] || { echo "no $server" >&2; exit 2; }
 command -v valgrind >/dev/null || { echo 'needs valgrind (apt-get install -y valgrind)' >&2; exit 2; }
 [ -f dist/index.js ] || npm run build >/dev/null
 work=$(mktemp -d)
@@ -23,7 +27,7 @@ measure() {
   local app=$1
   valgrind --tool=callgrind --dump-instr=no --separate-threads=yes \
     --callgrind-out-file="$work/$app.%p" \
-    node bench/servers/http.js "$app" 0 >"$work/$app.out" 2>"$work/$app.err" &
+    node "$server" "$app" 0 >"$work/$app.out" 2>"$work/$app.err" &
   local pid=$!
   until grep -q ready "$work/$app.out" 2>/dev/null; do
     kill -0 "$pid" 2>/dev/null || { cat "$work/$app.err" >&2; return 1; }
@@ -55,7 +59,7 @@ for ((i = 0; i < ${#apps[@]}; i += 2)); do
 done
 first=${apps[0]}
 base=$(cut -d' ' -f2 "$work/$first.result")
-echo "Node $(node -v), instructions per request over $count requests after $warmup"
+echo "Node $(node -v), $server, instructions per request over $count requests after $warmup"
 for app in "${apps[@]}"; do
   n=$(cut -d' ' -f2 "$work/$app.result")
   awk -v a="$app" -v n="$n" -v b="$base" -v f="$first" 'BEGIN { printf "%-24s %9d  %.3f of %s\n", a, n, b / n, f }'
