@@ -89,7 +89,9 @@ export class SessionGate<X extends HttpExchange> {
     // Only a page navigation that carries a notice cookie reads it (cheap test first).
     if (this.#hasNotice(x)) context.notice = this.#takeNotice(x);
     if (token === undefined) return NEXT;
-    if (this.#carrier.ambient && this.#isCrossSiteWrite(x)) return CROSS_ORIGIN;
+    if (this.#carrier.ambient && isCrossSiteWrite(x.method, x, this.#settings.trustedOrigins)) {
+      return CROSS_ORIGIN;
+    }
     const known = this.#settings.limiter.validateNow(token);
     if (known?.ok) {
       context.session = known.session;
@@ -180,18 +182,6 @@ export class SessionGate<X extends HttpExchange> {
     }
     const dead: DeadSession = { ...auth.result, message: this.#settings.message(auth.result) };
     return { kind: 'dead', dead, headers };
-  }
-
-  #isCrossSiteWrite(x: X): boolean {
-    return isCrossSiteWrite(
-      x.method,
-      {
-        secFetchSite: x.header('sec-fetch-site'),
-        origin: x.header('origin'),
-        host: x.header('host'),
-      },
-      this.#settings.trustedOrigins,
-    );
   }
 
   #hasNotice(x: X): boolean {

@@ -7,7 +7,14 @@ const check = (
   secFetchSite: string | undefined,
   origin: string | undefined,
   trusted: ReadonlySet<string> = none,
-) => isCrossSiteWrite(method, { secFetchSite, origin, host: 'app.example.com' }, trusted);
+) => {
+  const headers: Record<string, string | undefined> = {
+    'sec-fetch-site': secFetchSite,
+    origin,
+    host: 'app.example.com',
+  };
+  return isCrossSiteWrite(method, { header: (name) => headers[name] }, trusted);
+};
 
 describe('isCrossSiteWrite', () => {
   it('refuses unsafe methods marked cross-site or same-site by Sec-Fetch-Site', () => {
@@ -23,6 +30,18 @@ describe('isCrossSiteWrite', () => {
     for (const method of ['GET', 'HEAD', 'OPTIONS']) {
       expect(check(method, 'cross-site', 'https://evil.example')).toBe(false);
     }
+  });
+
+  it('reads no header for a safe method (the check stays off most requests)', () => {
+    const read: string[] = [];
+    const header = (name: string) => {
+      read.push(name);
+      return 'cross-site';
+    };
+    expect(isCrossSiteWrite('GET', { header }, none)).toBe(false);
+    expect(read).toEqual([]);
+    expect(isCrossSiteWrite('POST', { header }, none)).toBe(true);
+    expect(read).toEqual(['sec-fetch-site', 'origin']);
   });
 
   it('falls back to comparing the Origin with the Host when Sec-Fetch-Site is missing', () => {
