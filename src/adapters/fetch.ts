@@ -95,5 +95,6 @@ export function sessionGate<TUser>(
   options: SessionGateOptions<TUser> = {},
 ): FetchSessionGate {
   const gate = new WebGate<Request>(limiter, options, 'sessionGate');
-  return { check: (request, extras) => gate.check(request, request, extras?.ip) };
+  // Always a promise (a bad argument rejects), whatever the gate answered without one.
+  return { check: async (request, extras) => gate.check(request, request, extras?.ip) };
 }

@@ -1,9 +1,9 @@
-import type { Context, Handler, MiddlewareHandler } from 'hono';
+import type { Context, Handler, MiddlewareHandler, Next } from 'hono';
 import { configError } from '../errors.js';
 import type { SessionLimitContext } from '../http/context.js';
 import { type EventStreamOptions, checkEventStreamOptions } from '../http/events.js';
 import type { GateOptions } from '../http/options.js';
-import { WebGate, type WebGateHooks, eventStream } from '../http/web.js';
+import { type GateCheck, WebGate, type WebGateHooks, eventStream } from '../http/web.js';
 import type { SessionLimiter } from '../limiter.js';
 
 export { SessionLimitContext, type DeadSession, type LoginOptions } from '../http/context.js';
@@ -91,15 +91,26 @@ export function sessionLimit<TUser>(
   options: SessionLimitOptions<TUser> = {},
 ): MiddlewareHandler<SessionLimitEnv> {
   const gate = new WebGate<Context>(limiter, options, 'sessionLimit');
-  return async (c, next) => {
-    const checked = await gate.check(c, c.req.raw);
-    c.set('sessionLimit', checked.sessionLimit);
-    if (checked.response) return checked.response;
-    await next();
-    // Read after the routes ran: login and logout add theirs. Hono copies an immutable response.
-    for (const cookie of checked.cookies) c.header('set-cookie', cookie, { append: true });
-    return undefined;
+  // Not an async function: most requests are decided without a promise to wait for.
+  return (c, next) => {
+    const checked = gate.check(c, c.req.raw);
+    if (checked instanceof Promise) return checked.then((d) => proceed(c, d, next));
+    return proceed(c, checked, next);
   };
+}
+
+/** Runs the routes after the check, or answers in their place. */
+async function proceed(
+  c: Context<SessionLimitEnv>,
+  checked: GateCheck,
+  next: Next,
+): Promise<Response | undefined> {
+  c.set('sessionLimit', checked.sessionLimit);
+  if (checked.response) return checked.response;
+  await next();
+  // Read after the routes ran: login and logout add theirs. Hono copies an immutable response.
+  for (const cookie of checked.cookies) c.header('set-cookie', cookie, { append: true });
+  return undefined;
 }
 
 /**
