@@ -104,6 +104,8 @@ class RequestExchange<H> implements HostExchange<H>, GateCheck {
   response: Response | null = null;
   readonly cookies: string[] = [];
   #path: string | undefined;
+  /** The Cookie header once read: the gate and the cookie carrier both read it. */
+  #cookie: string | undefined | null = null;
 
   constructor(
     /** What the app's hooks receive for this request. */
@@ -122,6 +124,11 @@ class RequestExchange<H> implements HostExchange<H>, GateCheck {
   }
 
   header(name: string): string | undefined {
+    // A Web Headers lookup checks and normalises the name each time, unlike a Node headers object.
+    if (name === 'cookie') {
+      if (this.#cookie === null) this.#cookie = this.request.headers.get(name) ?? undefined;
+      return this.#cookie;
+    }
     const value = this.request.headers.get(name);
     if (value !== null) return value;
     // A Request made in code (a test's, an edge runtime's) may lack Host; its URL has it.

@@ -127,6 +127,19 @@ describe('fetch gate specifics', () => {
     expect(await (await post(BASE)).json()).toEqual({ closed: true });
   });
 
+  it('reads the Cookie header of a signed-in request once', async () => {
+    const limiter = newLimiter();
+    const opened = await limiter.open({ userId: 'bob', user: SUITE_USERS.bob! });
+    if (!opened.ok) throw new Error('could not open a session');
+    const request = new Request(`${BASE}/api/me`, {
+      headers: { cookie: `__Host-sid=${opened.token}` },
+    });
+    const read = vi.spyOn(request.headers, 'get');
+    const checked = await sessionGate(limiter).check(request);
+    expect(checked.sessionLimit.session?.userId).toBe('bob');
+    expect(read.mock.calls.filter(([name]) => name === 'cookie')).toHaveLength(1);
+  });
+
   it("keeps the client's address: from check's ip, else from getIp", async () => {
     const ipOf = async (response: Response) =>
       ((await response.json()) as { session: { device: { ip?: string } } }).session.device.ip;
