@@ -30,11 +30,19 @@ export function rowCommand(row: Row, quick: boolean): string {
   return `npm run bench -- --only ${row.id}${quick ? ' --quick' : ''}`;
 }
 
+/**
+ * The rows that could not run (a server down, wrk missing, a crash): any run that has one
+ * exits 1, with or without --check.
+ */
+export function rowsThatCouldNotRun(results: readonly RowResult[]): Row[] {
+  return results.filter((result) => result.error !== undefined).map((result) => result.row);
+}
+
 /** True when the run should fail under --check: an enforced target missed, or a row failed. */
 export function failed(results: readonly RowResult[], quick: boolean): boolean {
-  return results.some(
-    (result) =>
-      result.error !== undefined || result.figures.some((f) => judge(f, quick) === 'MISS'),
+  return (
+    rowsThatCouldNotRun(results).length > 0 ||
+    results.some((result) => result.figures.some((f) => judge(f, quick) === 'MISS'))
   );
 }
 

@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { parseBenchArgs, selectRows } from '../../bench/cli.js';
-import { failed, runInfo, withReadmeResults, type RowResult } from '../../bench/report.js';
+import {
+  failed,
+  rowsThatCouldNotRun,
+  runInfo,
+  withReadmeResults,
+  type RowResult,
+} from '../../bench/report.js';
 import { judge, type Figure, type Row } from '../../bench/row.js';
 import { median, percentile, slope, summarize } from '../../bench/stats.js';
 
@@ -115,6 +121,13 @@ describe('bench verdicts', () => {
     expect(failed([result([ratio(0.8, true)])], false)).toBe(true);
     expect(failed([result([size(400)])], true)).toBe(true);
     expect(failed([result([], 'Redis is not reachable')], true)).toBe(true);
+  });
+
+  it('names the rows that could not run, which fail a run with or without --check', () => {
+    const ran: RowResult = { row: rows[0]!, figures: [ratio(0.5, false)], seconds: 1 };
+    const broken: RowResult = { row: rows[2]!, figures: [], error: 'wrk exited', seconds: 1 };
+    expect(rowsThatCouldNotRun([ran])).toEqual([]);
+    expect(rowsThatCouldNotRun([ran, broken]).map((row) => row.name)).toEqual(['jwt']);
   });
 });
 
