@@ -3,6 +3,7 @@
 // not; GET /__cpu the process's CPU microseconds.
 //
 //   bare     no session check
+//   noop     one onRequest hook that only calls done: Fastify's own price for a hook
 //   limited  the sessionLimit plugin in cookie mode (memory store, or the options' store)
 import Fastify from 'fastify';
 import { sessionLimit } from 'session-limiter/fastify';
@@ -15,6 +16,10 @@ app.get('/__cpu', (_request, reply) => reply.send(cpuMicros()));
 /** Each app registers its plugin and returns its cookie and how a route tells it is signed in. */
 const APPS = {
   bare: bareApp,
+  noop: () => {
+    app.addHook('onRequest', (_request, _reply, done) => done());
+    return bareApp();
+  },
   limited: async () => {
     const { limiter, cookie } = await openBenchSession(options);
     await app.register(sessionLimit, { limiter });

@@ -3,6 +3,7 @@
 // in, 401 when not; GET /__cpu the process's CPU microseconds.
 //
 //   bare     no session check
+//   noop     one middleware that only calls next: Hono's own price for a middleware
 //   limited  the sessionLimit middleware in cookie mode (memory store, or the options' store)
 import { serve } from '@hono/node-server';
 import { Hono } from 'hono';
@@ -16,6 +17,10 @@ app.get('/__cpu', (c) => c.text(cpuMicros()));
 /** Each app mounts its middleware and returns its cookie and how a route tells it is signed in. */
 const APPS = {
   bare: bareApp,
+  noop: () => {
+    app.use((_c, next) => next());
+    return bareApp();
+  },
   limited: async () => {
     const { limiter, cookie } = await openBenchSession(options);
     app.use(sessionLimit(limiter));

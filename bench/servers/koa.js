@@ -3,6 +3,7 @@
 // "ok" when signed in, 401 when not; GET /__cpu the process's CPU microseconds.
 //
 //   bare     no session check
+//   noop     one middleware that only calls next: Koa's own price for a middleware
 //   limited  the sessionLimit middleware in cookie mode (memory store, or the options' store)
 import Router from '@koa/router';
 import Koa from 'koa';
@@ -19,6 +20,10 @@ router.get('/__cpu', (ctx) => {
 /** Each app mounts its middleware and returns its cookie and how a route tells it is signed in. */
 const APPS = {
   bare: bareApp,
+  noop: () => {
+    app.use((_ctx, next) => next());
+    return bareApp();
+  },
   limited: async () => {
     const { limiter, cookie } = await openBenchSession(options);
     app.use(sessionLimit(limiter));
