@@ -44,6 +44,8 @@ export interface WatchSessionOptions {
 const NAME = 'session-limiter';
 const FIRST_RETRY_MS = 1_000;
 const MAX_RETRY_MS = 30_000;
+/** How long a tab told by the stream keeps the stream's lock while the other tabs hear of it. */
+const TABS_HEAR_MS = 1_000;
 
 /**
  * Follows this browser's session: opens the server's event stream and, the moment the session
@@ -73,19 +75,26 @@ export function watchSession(options: WatchSessionOptions = {}): () => void {
   const channel =
     tabs && typeof BroadcastChannel === 'function' ? new BroadcastChannel(`${NAME} ${url}`) : null;
 
-  const stop = (): void => {
+  const close = (): void => {
     stopped = true;
     source?.close();
     source = null;
     clearTimeout(retry);
-    release?.();
     channel?.close();
+  };
+  const stop = (): void => {
+    close();
+    release?.();
   };
 
   const revoked = (notice: SessionNotice, tellTabs: boolean): void => {
     if (stopped) return;
     if (tellTabs) channel?.postMessage(notice);
-    stop();
+    close();
+    // The lock passes on only once the other tabs have heard: else the next would open a stream
+    // for a session that has ended.
+    if (tellTabs && release) setTimeout(release, TABS_HEAR_MS);
+    else release?.();
     if (onRevoked) onRevoked(notice);
     else showBanner(notice.message);
     if (redirectTo !== undefined) location.assign(redirectTo);
