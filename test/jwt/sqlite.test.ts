@@ -1,15 +1,15 @@
-import Database from 'better-sqlite3';
 import { SqliteStore } from '../../src/stores/sqlite/index.js';
+import { anySqlite } from '../support/sqlite-libraries.js';
 import { describeJwtSessions } from './scenarios.js';
 
 describeJwtSessions('SqliteStore', () => {
-  const database = new Database(':memory:');
-  const store = new SqliteStore({ database });
+  const connection = anySqlite.open(':memory:');
+  const store = new SqliteStore({ database: connection.database });
   return Promise.resolve({
     store,
     close: async () => {
       await store.close();
-      database.close();
+      connection.close();
     },
   });
 });

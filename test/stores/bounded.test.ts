@@ -2,7 +2,6 @@
 // workload of logins, evictions, refusals, logouts and revokes leaves each store back at its floor
 // size once its sessions and tombstones have expired and prune has run; and 1,000 sign-ins of one
 // user under `max: Infinity` never hold more sessions than the per-user ceiling.
-import Database from 'better-sqlite3';
 import { Redis } from 'ioredis';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -16,6 +15,7 @@ import {
 import { keysOf } from '../support/factories/redis.js';
 import { freshPostgres, freshRedis, freshSqlite } from '../support/fresh-stores.js';
 import { DATABASE_URL, REDIS_URL, serviceAvailable } from '../support/services.js';
+import { anySqlite } from '../support/sqlite-libraries.js';
 
 const START = Date.UTC(2026, 10, 25, 14, 2);
 const MINUTE = 60_000;
@@ -59,10 +59,10 @@ const CASES: StoreCase[] = [
     async open() {
       const fresh = await freshSqlite('bounded');
       await fresh.store.prune(START); // creates the tables
-      const db = new Database(fresh.file, { readonly: true });
+      const db = anySqlite.open(fresh.file, { readonly: true });
       const tables = ['meta', 'users', 'sessions', 'tombstones', 'ended'];
       const count = (table: string) =>
-        db.prepare(`SELECT count(*) FROM session_limiter_${table}`).pluck().get() as number;
+        Number(db.column(`SELECT count(*) FROM session_limiter_${table}`)[0]);
       return {
         store: fresh.store,
         size: () => Promise.resolve(Object.fromEntries(tables.map((t) => [t, count(t)]))),
