@@ -97,7 +97,9 @@ function postgresJsDriver(sql: Sql, timeout: number): Driver {
     if (ms <= 0) return Promise.reject(timedOut(timeout));
     const query = on.unsafe(text, [...params]).values();
     const rows = query.then((values) => values.map((row) => row[0] as unknown));
-    return withDeadline(rows, ms, () => query.cancel());
+    // The cancel request needs a connection of its own: while the server is down it fails too.
+    const cancel = () => void Promise.resolve(query.cancel() as unknown).catch(ignore);
+    return withDeadline(rows, ms, cancel);
   };
   return {
     query: (text, params) => run(sql, text, params, timeout),
