@@ -177,6 +177,19 @@ describe('SqliteStore', () => {
       expect(driver.prepare('PRAGMA synchronous').get()).toEqual({ synchronous: 1 });
     });
 
+    it('opens a new file while another connection holds its write lock, once it lets go', async () => {
+      // Turning the file to WAL fails at once with SQLITE_BUSY here (no busy wait): what processes
+      // opening one new file together meet.
+      const file = join(tempDir(), 'held.db');
+      const other = openWith(libraries[0]!, file);
+      other.exec('CREATE TABLE app (a); BEGIN IMMEDIATE');
+      const opening = store({ database: file }).ready();
+      await new Promise((resolve) => setTimeout(resolve, 150));
+      other.exec('COMMIT');
+      await opening;
+      expect(openWith(libraries[0]!, file).column('PRAGMA journal_mode')).toEqual(['wal']);
+    });
+
     it('is closed by close(), and the store refuses calls afterwards', async () => {
       const file = join(tempDir(), 'owned.db');
       const owned = store({ database: file });
@@ -268,6 +281,17 @@ describe('SqliteStore', () => {
         db.exec('PRAGMA synchronous = EXTRA');
         await store({ database: db.database }).ready();
         expect(db.column('PRAGMA synchronous')).toEqual([3]);
+      });
+
+      it('sets up a database it was given once another connection lets go of the write lock', async () => {
+        const file = join(tempDir(), 'held.db');
+        const other = open(file);
+        other.exec('CREATE TABLE app (a); BEGIN IMMEDIATE');
+        const opening = store({ database: open(file).database }).ready();
+        await new Promise((resolve) => setTimeout(resolve, 150));
+        other.exec('COMMIT');
+        await opening;
+        expect(open(file).column('PRAGMA journal_mode')).toEqual(['wal']);
       });
 
       it('keeps a longer busy timeout the app chose', async () => {

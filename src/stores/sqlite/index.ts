@@ -18,7 +18,8 @@ import type {
 import { deliverNotice } from '../notice.js';
 import { type Connection, connectionOf, openFile } from './connect.js';
 import type { Driver, SqliteDatabase } from './driver.js';
-import { POLL_BATCH, Queries } from './queries.js';
+import { POLL_BATCH, type Queries } from './queries.js';
+import { setUp } from './set-up.js';
 
 export type { SqliteDatabase } from './driver.js';
 
@@ -264,7 +265,7 @@ export class SqliteStore implements SessionStore {
     if ('driver' in connection) {
       const { driver } = connection;
       try {
-        return new Queries(driver, this.#prefix);
+        return await setUp(driver, this.#prefix);
       } catch (error) {
         throw openError(`the ${driver.library} Database it was given`, error);
       }
@@ -277,7 +278,7 @@ export class SqliteStore implements SessionStore {
     }
     try {
       if (this.#closed) throw closedError();
-      const queries = new Queries(driver, this.#prefix);
+      const queries = await setUp(driver, this.#prefix);
       this.#owned = driver;
       this.#library = driver.library;
       return queries;
