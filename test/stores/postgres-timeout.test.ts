@@ -2,6 +2,7 @@
 // waiting for a connection of a full pool, fails with STORE_UNAVAILABLE once it has passed, and
 // the stalled statement is cancelled on the server: it neither waits on nor commits later.
 import { randomBytes } from 'node:crypto';
+import { type AddressInfo, type Socket, connect, createServer } from 'node:net';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createSessionLimiter, type SessionLimiter } from '../../src/index.js';
@@ -69,10 +70,10 @@ describe.runIf(available)('PostgresStore timeout', () => {
   });
 
   /** A limiter on its own client whose connections carry `applicationName`. */
-  async function setUp(kind: ClientKind, max = 4) {
+  async function setUp(kind: ClientKind, max = 4, url = DATABASE_URL) {
     const schema = `sl_timeout_${randomBytes(6).toString('hex')}`;
     const applicationName = `sl-timeout-${randomBytes(6).toString('hex')}`;
-    const opened: OpenedClient = openClient(kind, { applicationName, max });
+    const opened: OpenedClient = openClient(kind, { applicationName, max, url });
     const store = new PostgresStore({ client: opened.client, schema, timeout: TIMEOUT });
     const limiter: SessionLimiter = createSessionLimiter({
       store,
@@ -177,6 +178,50 @@ describe.runIf(available)('PostgresStore timeout', () => {
         opened.session.id,
       ]);
     });
+  }
+
+  it('postgres: a stalled statement whose cancel request cannot connect fails, and nothing is left unhandled', async () => {
+    // postgres.js cancels on a connection of its own: through a proxy that stops taking new
+    // connections, the statement's connection stays up and the cancel's is refused, as when the
+    // server goes down under a stalled statement.
+    const proxy = await tcpProxy(new URL(DATABASE_URL));
+    const url = new URL(DATABASE_URL);
+    url.port = String(proxy.port);
+    const { limiter, schema } = await setUp('postgres', 1, url.href);
+    const opened = await limiter.open({ userId: 'x' });
+    if (!opened.ok) throw new Error('setup');
+    const release = await hold(`LOCK TABLE "${schema}".sessions IN ACCESS EXCLUSIVE MODE`);
+    proxy.refuseNew();
+
+    const { error } = await rejection(limiter.validate(opened.token));
+    expect(error).toMatchObject({ code: 'STORE_UNAVAILABLE' });
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await release();
+    proxy.close();
+  });
+
+  /** Forwards TCP connections to `target`; `refuseNew()` stops listening but keeps the open ones. */
+  async function tcpProxy(target: URL) {
+    const sockets = new Set<Socket>();
+    const server = createServer((incoming) => {
+      const outgoing = connect(Number(target.port), target.hostname);
+      for (const socket of [incoming, outgoing]) {
+        sockets.add(socket);
+        socket.on('error', () => undefined).on('close', () => sockets.delete(socket));
+      }
+      incoming.pipe(outgoing).pipe(incoming);
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const close = () => {
+      server.close();
+      for (const socket of sockets) socket.destroy();
+    };
+    cleanups.push(() => Promise.resolve(close()));
+    return {
+      port: (server.address() as AddressInfo).port,
+      refuseNew: () => server.close(),
+      close,
+    };
   }
 
   it('refuses a timeout that is not a positive duration', () => {

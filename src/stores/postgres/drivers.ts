@@ -97,9 +97,7 @@ function postgresJsDriver(sql: Sql, timeout: number): Driver {
     if (ms <= 0) return Promise.reject(timedOut(timeout));
     const query = on.unsafe(text, [...params]).values();
     const rows = query.then((values) => values.map((row) => row[0] as unknown));
-    // The cancel request needs a connection of its own: while the server is down it fails too.
-    const cancel = () => void Promise.resolve(query.cancel() as unknown).catch(ignore);
-    return withDeadline(rows, ms, cancel);
+    return withDeadline(rows, ms, () => cancelQuietly(query));
   };
   return {
     query: (text, params) => run(sql, text, params, timeout),
@@ -174,6 +172,21 @@ function pgDriver(pool: Pool, timeout: number): Driver {
 }
 
 const ignore = () => undefined;
+
+/**
+ * Cancels a postgres.js statement on the server. The cancel request opens a connection of its own,
+ * which fails while the server is down; postgres.js 3's `cancel()` drops the promise of that
+ * request, so its failure would surface as an unhandled rejection (ending the process under
+ * Node's default). The query's own canceller returns that promise (undocumented, so read with
+ * care): it is called and its failure ignored, as `cancel()` would; `cancel()` where there is none.
+ */
+function cancelQuietly(query: { cancel(): void }): void {
+  const pending = query as { cancel(): void; canceller?: unknown };
+  const canceller = pending.canceller;
+  if (typeof canceller !== 'function') return query.cancel();
+  pending.canceller = null;
+  void Promise.resolve((canceller as (query: unknown) => unknown)(query)).catch(ignore);
+}
 
 /**
  * Runs `work` on a client checked out of the pool, all within `timeout` (the wait for a client
