@@ -87,7 +87,8 @@ const CASES: StoreCase[] = [
           for (const key of await keysOf(prefix)) {
             if (key.endsWith('}:s')) {
               counts.sessionHashes++;
-              counts.sessions += (await admin.hkeys(key)).filter((f) => f.startsWith('r:')).length;
+              // One field per session, named by its id; the users' fields have ':' second.
+              counts.sessions += (await admin.hkeys(key)).filter((f) => f[1] !== ':').length;
             } else if (key.includes('}:t:')) counts.tombstones++;
             else if (key === `${prefix}expiry` || key === `${prefix}tombstones`) counts.indexes++;
             else counts.other++;

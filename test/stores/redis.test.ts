@@ -244,6 +244,22 @@ describe.runIf(available)('RedisStore', () => {
       for (const key of await keysOf(prefix)) expect(await admin.pttl(key), key).toBeGreaterThan(0);
     });
 
+    it('keeps one packed field per session, naming neither the user nor the token hash twice', async () => {
+      const { limiter } = await setUp({ policy: { max: 5 }, idleTimeout: '10m' });
+      for (let i = 0; i < 3; i++) await limiter.open({ userId: 'alice' });
+      const sessions = await admin.hgetall(`${prefix}{${userTag('alice')}}:s`);
+      const fields = Object.keys(sessions);
+      // The users' fields have ':' second: the version, the count and the owner.
+      expect(fields.filter((f) => f[1] === ':').sort()).toEqual(['n:alice', 'o:', 'v:alice']);
+      const ids = (await limiter.list('alice')).map((s) => s.id.slice(6));
+      expect(fields.filter((f) => f[1] !== ':').sort()).toEqual(ids.sort());
+      for (const id of ids) {
+        const value = sessions[id] ?? '';
+        expect(value).not.toContain('alice');
+        expect(value.length).toBeLessThan(150);
+      }
+    });
+
     it("puts a user's keys in one hash slot: the user tag in braces", async () => {
       expect(keySlot('123456789')).toBe(0x31c3); // the CRC16 check value
       expect(keySlot('foo')).toBe(12182);
@@ -368,6 +384,22 @@ describe.runIf(available)('RedisStore', () => {
       await limiter.revokeAll(a);
       await limiter.revokeAll(b);
       expect((await keysOf(prefix)).filter((k) => k.endsWith('}:s'))).toEqual([]);
+    });
+
+    it("lists a user's sessions after its tag-mate, the hash's first owner, left", async () => {
+      const [a, b] = ['user-130570', 'user-428401'];
+      const { limiter } = await setUp({ policy: { max: 2 } });
+      const first = await limiter.open({ userId: a }); // a owns the hash
+      const named = await limiter.open({ userId: b }); // b's session names b
+      if (!first.ok || !named.ok) throw new Error('setup');
+      await limiter.revokeAll(a);
+      const owned = await limiter.open({ userId: b }); // b owns the hash now
+      if (!owned.ok) throw new Error('setup');
+      expect((await limiter.list(b)).map((s) => s.id).sort()).toEqual(
+        [named.session.id, owned.session.id].sort(),
+      );
+      expect(await limiter.list(a)).toEqual([]);
+      expect((await limiter.validate(named.token)).ok).toBe(true);
     });
 
     it('touch never brings an ended session back and does not move the version', async () => {

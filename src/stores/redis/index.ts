@@ -22,6 +22,7 @@ import type {
 import { isSessionId, tagOfSessionId, userTag } from '../../token.js';
 import { deliverNotice } from '../notice.js';
 import { type Driver, type RedisClient, createDriver, redisConfigError } from './drivers.js';
+import { packHead, packNumber, packTail, unpack } from './packing.js';
 import {
   COMMIT,
   END,
@@ -207,9 +208,10 @@ export class RedisStore implements SessionStore {
   loadUser(userId: string): Promise<UserSnapshot> {
     return this.#op('loadUser', async () => {
       const reply = strings(await this.#run(LOAD_USER, [this.#keys.ofUser(userId)], [userId]));
+      const tag = userTag(userId);
       const sessions: SessionRecord[] = [];
-      for (let i = 1; i < reply.length; i += 3) {
-        sessions.push(toRecord(reply[i], reply[i + 1], reply[i + 2]));
+      for (let i = 1; i < reply.length; i += 2) {
+        sessions.push(unpack(reply[i + 1] ?? '', `${tag}${reply[i] ?? ''}`, userId));
       }
       return { version: Number(reply[0]), sessions };
     });
@@ -240,10 +242,8 @@ export class RedisStore implements SessionStore {
       for (const record of change.put) {
         args.push(
           record.id,
-          JSON.stringify(record),
-          record.tokenHash,
-          String(record.lastSeenAt),
-          orEmpty(record.expiresAt),
+          packHead(record),
+          packTail(record),
           this.#sessionTtl(record.lastSeenAt, record.expiresAt),
         );
       }
@@ -279,7 +279,7 @@ export class RedisStore implements SessionStore {
       if (reply.length === 0) return null;
       this.#index(this.#keys.expiry, { add: [], remove: [id], ttl: 0 });
       this.#indexTombstones([end]);
-      return toRecord(reply[0], reply[1], reply[2]);
+      return unpack(reply[0] ?? '', id, userId);
     });
   }
 
@@ -294,7 +294,12 @@ export class RedisStore implements SessionStore {
       await this.#run(
         TOUCH,
         [this.#keys.ofSession(id)],
-        [id, String(lastSeenAt), orEmpty(expiresAt), this.#sessionTtl(lastSeenAt, expiresAt)],
+        [
+          id,
+          packNumber(expiresAt),
+          packNumber(lastSeenAt),
+          this.#sessionTtl(lastSeenAt, expiresAt),
+        ],
       );
     });
   }
@@ -435,7 +440,7 @@ export class RedisStore implements SessionStore {
     );
     switch (reply[0]) {
       case 's':
-        return { kind: 'session', record: toRecord(reply[1], reply[2], reply[3]) };
+        return { kind: 'session', record: unpack(reply[1] ?? '', id, reply[2] ?? '') };
       case 't':
         return { kind: 'tombstone', record: toTombstone(reply[1], reply[2]) };
       default:
@@ -577,10 +582,6 @@ function initialVersion(): string {
   return String(randomInt(1, MAX_INITIAL_VERSION));
 }
 
-function orEmpty(value: number | null): string {
-  return value === null ? '' : String(value);
-}
-
 /** A tombstone lives until keepUntil, counted from when its session ended. */
 function tombstoneTtl(end: SessionEnd): number {
   return Math.max(1, end.keepUntil - end.at);
@@ -597,19 +598,6 @@ function strings(reply: unknown): string[] {
     throw new Error(`unexpected reply from Redis: ${describeValue(reply)}`);
   }
   return reply.map((item) => (typeof item === 'string' ? item : String(item)));
-}
-
-function toRecord(
-  json: string | undefined,
-  lastSeenAt: string | undefined,
-  expiresAt: string | undefined,
-): SessionRecord {
-  const record = JSON.parse(json ?? '') as SessionRecord;
-  return {
-    ...record,
-    lastSeenAt: Number(lastSeenAt),
-    expiresAt: expiresAt === '' || expiresAt === undefined ? null : Number(expiresAt),
-  };
 }
 
 function toTombstone(json: string | undefined, tokenHash: string | undefined): TombstoneRecord {

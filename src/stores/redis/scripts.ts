@@ -6,14 +6,21 @@ import { createHash } from 'node:crypto';
  * id starts with that tag), so every operation on one user is atomic on a single server and on a
  * Cluster, and each is one round trip.
  *
- * Key layout (P is the store's prefix, T a user tag):
- * - `P{T}:s` hash: the sessions of the users whose tag is T (almost always one user). Per user
- *   `v:<userId>` the version and `n:<userId>` the session count; per session `r:<id>` the record's
- *   JSON as put, `h:<id>` token hash, `u:<id>` user id, `l:<id>` lastSeenAt and `e:<id>` expiresAt
- *   ('' for none), which override the JSON after a touch.
+ * Key layout (P is the store's prefix, T a user tag, the first 6 characters of a session id):
+ * - `P{T}:s` hash: the sessions of the users whose tag is T (almost always one user). Per session
+ *   one field, its id without the tag, holding one packed string (see packing.ts):
+ *   `E,L,H,U,tail`, expiresAt and lastSeenAt in base 36 (E empty for none), the token hash, the
+ *   user id (empty for the hash's owner), then the fields no script reads. Per user `v:<userId>`
+ *   the version and `n:<userId>` the session count; `o:` names the owner, the user whose
+ *   sessions leave U empty (the first to put a session in the hash while it had no owner).
  * - `P{T}:t:<id>` hash: a tombstone. `n` its JSON without the token hash, `h` the token hash,
  *   `k` keepUntil.
  * - `Pexpiry`, `Ptombstones` sorted sets: session ids by expiresAt, tombstone ids by keepUntil.
+ *
+ * Upgrade: the earlier layout kept five fields per session (`r:<id>` the record's JSON, `h:<id>`,
+ * `u:<id>`, `l:<id>`, `e:<id>`). A script that looks a session up and finds only those converts
+ * it to the packed field (its tail the old JSON, which the leading fields override); scripts
+ * that read a whole hash convert every such session in it first.
  *
  * TTLs arrive in milliseconds as strings, '' meaning "none" (a session that never expires).
  * Scripts return arrays, strings or integers, never booleans or nil (RESP2 and RESP3 differ there).
@@ -44,32 +51,91 @@ end
 `;
 
 /**
- * Ends session `id` of `userId`: its fields leave the tag's hash, its token hash moves to a
- * tombstone, and the notice is published, in the caller's atomic step. False if it is not that
- * user's session.
+ * Reading packed sessions (layout above). `parts` gives E, L, H and U as stored; `userOf` the
+ * user a session's U names; `slot` the U a new session of `userId` gets, making it the owner if
+ * the hash has none. `load` finds session `id`, converting it first if it is in the earlier
+ * layout; `upgraded` converts every such session of a hash and returns the hash's fields.
  */
-const FINISH = `
-local function finish(sessions, tombstone, userId, id, json, keepUntil, ttl, channel, notice)
-  local s = redis.call('HMGET', sessions, 'u:' .. id, 'h:' .. id)
-  if s[1] ~= userId then return false end
-  redis.call('HDEL', sessions, 'r:' .. id, 'h:' .. id, 'u:' .. id, 'l:' .. id, 'e:' .. id)
-  redis.call('HINCRBY', sessions, 'n:' .. userId, -1)
-  redis.call('HSET', tombstone, 'n', json, 'h', s[2], 'k', keepUntil)
-  redis.call('PEXPIRE', tombstone, ttl)
-  redis.call('PUBLISH', channel, notice)
-  return true
+const PACKED = `
+local function escape(s)
+  return (string.gsub(s, '[%%,]', function(c) return string.format('%%%02X', string.byte(c)) end))
+end
+local function unescape(s)
+  return (string.gsub(s, '%%(%x%x)', function(h) return string.char(tonumber(h, 16)) end))
+end
+local function parts(v) return string.match(v, '^([^,]*),([^,]*),([^,]*),([^,]*),') end
+local function userOf(sessions, u, owner)
+  if u ~= '' then return unescape(u) end
+  return owner or redis.call('HGET', sessions, 'o:')
+end
+local function slot(sessions, userId)
+  local owner = redis.call('HGET', sessions, 'o:')
+  if owner == userId then return '' end
+  if not owner then
+    redis.call('HSET', sessions, 'o:', userId)
+    return ''
+  end
+  return escape(userId)
+end
+local function load(sessions, id)
+  local field = string.sub(id, 7)
+  local v = redis.call('HGET', sessions, field)
+  if v or redis.call('HEXISTS', sessions, 'r:' .. id) == 0 then return v, field end
+  local names = {'r:' .. id, 'h:' .. id, 'u:' .. id, 'l:' .. id, 'e:' .. id}
+  local old = redis.call('HMGET', sessions, unpack(names))
+  local e = old[5] or ''
+  if e ~= '' then e = '~' .. e end
+  v = e .. ',~' .. (old[4] or '0') .. ',' .. escape(old[2] or '') .. ',' ..
+    slot(sessions, old[3] or '') .. ',' .. old[1]
+  redis.call('HDEL', sessions, unpack(names))
+  redis.call('HSET', sessions, field, v)
+  return v, field
+end
+local function upgraded(sessions)
+  local fields = redis.call('HGETALL', sessions)
+  local old = false
+  for i = 1, #fields, 2 do
+    if string.sub(fields[i], 1, 2) == 'r:' then
+      load(sessions, string.sub(fields[i], 3))
+      old = true
+    end
+  end
+  if old then fields = redis.call('HGETALL', sessions) end
+  return fields
 end
 `;
 
 /**
- * Moves a user's version on after a change. A user left with no session loses its version: a
- * later login starts from a fresh random one, which no snapshot taken before can match.
+ * Ends session `id` of `userId`: its field leaves the tag's hash, its token hash moves to a
+ * tombstone, and the notice is published, in the caller's atomic step. Returns the session's
+ * packed value, or false if it is not that user's session.
+ */
+const FINISH = `
+local function finish(sessions, tombstone, userId, id, json, keepUntil, ttl, channel, notice)
+  local v, field = load(sessions, id)
+  if not v then return false end
+  local _, _, h, u = parts(v)
+  if userOf(sessions, u) ~= userId then return false end
+  redis.call('HDEL', sessions, field)
+  redis.call('HINCRBY', sessions, 'n:' .. userId, -1)
+  redis.call('HSET', tombstone, 'n', json, 'h', unescape(h), 'k', keepUntil)
+  redis.call('PEXPIRE', tombstone, ttl)
+  redis.call('PUBLISH', channel, notice)
+  return v
+end
+`;
+
+/**
+ * Moves a user's version on after a change. A user left with no session loses its version (a
+ * later login starts from a fresh random one, which no snapshot taken before can match) and, if
+ * it owned the hash, the ownership.
  */
 const BUMP = `
 local function bump(sessions, userId, initial)
   local version, count = 'v:' .. userId, 'n:' .. userId
   if tonumber(redis.call('HGET', sessions, count) or '0') <= 0 then
     redis.call('HDEL', sessions, version, count)
+    if redis.call('HGET', sessions, 'o:') == userId then redis.call('HDEL', sessions, 'o:') end
   elseif redis.call('HEXISTS', sessions, version) == 1 then
     redis.call('HINCRBY', sessions, version, 1)
   else
@@ -80,23 +146,25 @@ end
 
 /**
  * KEYS: the user's tag's sessions. ARGV: user id. One read of the user's version and sessions:
- * {version, r, l, e, r, l, e, ...}.
+ * {version, field, value, field, value, ...}.
  */
 export const LOAD_USER = script(
   'loadUser',
-  `
-local fields = redis.call('HGETALL', KEYS[1])
+  PACKED +
+    `
+local userId = ARGV[1]
+local fields = upgraded(KEYS[1])
 local values = {}
 for i = 1, #fields, 2 do values[fields[i]] = fields[i + 1] end
-local out = {values['v:' .. ARGV[1]] or '0'}
-for field, value in pairs(values) do
-  if value == ARGV[1] and string.sub(field, 1, 2) == 'u:' then
-    local id = string.sub(field, 3)
-    if values['r:' .. id] then
-      out[#out + 1] = values['r:' .. id]
-      out[#out + 1] = values['l:' .. id]
-      out[#out + 1] = values['e:' .. id]
-    end
+-- A user's sessions name it, or leave U empty if it owns the hash (some may name it even then).
+local named, owned = escape(userId), values['o:'] == userId
+local out = {values['v:' .. userId] or '0'}
+for i = 1, #fields, 2 do
+  local field, value = fields[i], fields[i + 1]
+  local u = string.sub(field, 2, 2) ~= ':' and select(4, parts(value))
+  if u == named or (u == '' and owned) then
+    out[#out + 1] = field
+    out[#out + 1] = value
   end
 end
 return out
@@ -107,12 +175,13 @@ return out
  * Compare-and-set on the user's version. KEYS: the user's tag's sessions, then the tombstone of
  * each end. ARGV: expected version, initial version (for a user with no session yet), user id,
  * channel, end count, put count; per end: id, tombstone JSON, keepUntil, tombstone TTL, notice
- * JSON; per put: id, record JSON, token hash, lastSeenAt, expiresAt, TTL.
+ * JSON; per put: id, packed head (E,L,H), packed tail, TTL.
  * Returns 1, or 0 on a version mismatch.
  */
 export const COMMIT = script(
   'commit',
   KEEP +
+    PACKED +
     FINISH +
     BUMP +
     `
@@ -128,18 +197,16 @@ end
 local before = redis.call('PTTL', sessions)
 local longest = nil
 for _ = 1, tonumber(ARGV[6]) do
-  local id, ttl = ARGV[a], ARGV[a + 5]
-  if redis.call('HSETNX', sessions, 'u:' .. id, userId) == 1 then
-    redis.call('HINCRBY', sessions, 'n:' .. userId, 1)
-  end
-  redis.call('HSET', sessions, 'r:' .. id, ARGV[a + 1], 'h:' .. id, ARGV[a + 2],
-    'l:' .. id, ARGV[a + 3], 'e:' .. id, ARGV[a + 4])
+  local id, ttl = ARGV[a], ARGV[a + 3]
+  local existing, field = load(sessions, id)
+  if not existing then redis.call('HINCRBY', sessions, 'n:' .. userId, 1) end
+  redis.call('HSET', sessions, field, ARGV[a + 1] .. ',' .. slot(sessions, userId) .. ',' .. ARGV[a + 2])
   if ttl == '' or longest == '' then
     longest = ''
   elseif longest == nil or tonumber(ttl) > tonumber(longest) then
     longest = ttl
   end
-  a = a + 6
+  a = a + 4
 end
 bump(sessions, userId, ARGV[2])
 if longest ~= nil then keep(sessions, longest, before) end
@@ -150,34 +217,31 @@ return 1
 /**
  * Ends one session if it belongs to the user. KEYS: the user's tag's sessions, the tombstone.
  * ARGV: user id, session id, tombstone JSON, keepUntil, tombstone TTL, notice JSON, channel,
- * initial version. Returns {r, l, e} of the removed session, or {}.
+ * initial version. Returns {value} of the removed session, or {}.
  */
 export const END = script(
   'end',
-  FINISH +
+  PACKED +
+    FINISH +
     BUMP +
     `
-local id = ARGV[2]
-local s = redis.call('HMGET', KEYS[1], 'r:' .. id, 'l:' .. id, 'e:' .. id)
-if not s[1] then return {} end
-if not finish(KEYS[1], KEYS[2], ARGV[1], id, ARGV[3], ARGV[4], ARGV[5], ARGV[7], ARGV[6]) then
-  return {}
-end
+local v = finish(KEYS[1], KEYS[2], ARGV[1], ARGV[2], ARGV[3], ARGV[4], ARGV[5], ARGV[7], ARGV[6])
+if not v then return {} end
 bump(KEYS[1], ARGV[1], ARGV[8])
-return s
+return {v}
 `,
 );
 
 /**
  * KEYS: the session's tag's sessions, its tombstone. ARGV: session id.
- * Returns {'s', r, l, e}, {'t', n, h}, or {}.
+ * Returns {'s', value, userId}, {'t', n, h}, or {}.
  */
 export const FIND = script(
   'find',
-  `
-local id = ARGV[1]
-local s = redis.call('HMGET', KEYS[1], 'r:' .. id, 'l:' .. id, 'e:' .. id)
-if s[1] then return {'s', s[1], s[2], s[3]} end
+  PACKED +
+    `
+local v = load(KEYS[1], ARGV[1])
+if v then return {'s', v, userOf(KEYS[1], select(4, parts(v)))} end
 local t = redis.call('HMGET', KEYS[2], 'n', 'h')
 if t[1] then return {'t', t[1], t[2]} end
 return {}
@@ -186,16 +250,18 @@ return {}
 
 /**
  * Records activity on a live session, never re-creating an ended one, without moving the user's
- * version; the hash is kept at least as long as the session. KEYS: the session's tag's sessions.
- * ARGV: session id, lastSeenAt, expiresAt, TTL. Returns 1, or 0 when there is no such session.
+ * version; the hash is kept at least as long as the session. Rewrites E and L of the packed
+ * value in place. KEYS: the session's tag's sessions. ARGV: session id, E, L (packed), TTL.
+ * Returns 1, or 0 when there is no such session.
  */
 export const TOUCH = script(
   'touch',
   KEEP +
+    PACKED +
     `
-local id = ARGV[1]
-if redis.call('HEXISTS', KEYS[1], 'r:' .. id) == 0 then return 0 end
-redis.call('HSET', KEYS[1], 'l:' .. id, ARGV[2], 'e:' .. id, ARGV[3])
+local v, field = load(KEYS[1], ARGV[1])
+if not v then return 0 end
+redis.call('HSET', KEYS[1], field, ARGV[2] .. ',' .. ARGV[3] .. string.match(v, '^[^,]*,[^,]*(,.*)$'))
 keep(KEYS[1], ARGV[4], redis.call('PTTL', KEYS[1]))
 return 1
 `,
