@@ -112,6 +112,9 @@ describe.runIf(available)('RedisStore upgrade from the earlier key layout', () =
       await writeEarlierLayout(admin, prefix, BOB, [b1.record], LAPSED_TTL);
       await writeEarlierLayout(admin, prefix, 'carol', [forever.record], LAPSED_TTL);
 
+      const indexed = () => admin.zrange(`${prefix}expiry`, '0', '-1');
+      expect((await indexed()).map((m) => m.length)).toEqual([28, 28, 28, 28]); // a session each
+
       // Read as they were written; each user sees only its own sessions in the shared hash.
       expect((await store.loadUser(ALICE)).sessions).toEqual(
         expect.arrayContaining([a1.record, a2.record, a3.record]),
@@ -147,6 +150,11 @@ describe.runIf(available)('RedisStore upgrade from the earlier key layout', () =
       expect(await limiter.prune()).toMatchObject({ expired: 2 });
       expect(await limiter.list(ALICE)).toEqual([]);
       expect((await limiter.validate(forever.token)).ok).toBe(true);
+      // The earlier index is drained: what is left of it are tags, and the next sweep ends it.
+      expect((await indexed()).every((m) => m.length === 6)).toBe(true);
+      clock += HOUR;
+      await limiter.prune();
+      expect(await indexed()).toEqual([]);
     });
   }
 

@@ -9,7 +9,8 @@ import {
   type SessionLimiterOptions,
 } from '../../src/index.js';
 import { RedisStore } from '../../src/stores/redis/index.js';
-import { userTag } from '../../src/token.js';
+import type { SessionRecord } from '../../src/session.js';
+import { newSessionId, userTag } from '../../src/token.js';
 import { describeStoreConformance, waitFor } from '../conformance/suite.js';
 import createStore, {
   type ClientKind,
@@ -260,6 +261,16 @@ describe.runIf(available)('RedisStore', () => {
       }
     });
 
+    it('indexes expiry per user tag, not per session', async () => {
+      const { limiter } = await setUp({ policy: { max: 5 }, idleTimeout: '10m' });
+      for (let i = 0; i < 3; i++) await limiter.open({ userId: 'alice' });
+      await limiter.open({ userId: 'bob' });
+      const index = await admin.zrange(`${prefix}expiry`, '0', '-1', 'WITHSCORES');
+      const expiry = String(START + 10 * MINUTE);
+      expect(index).toHaveLength(4); // two members and their scores
+      expect(new Set(index)).toEqual(new Set([userTag('alice'), userTag('bob'), expiry]));
+    });
+
     it("puts a user's keys in one hash slot: the user tag in braces", async () => {
       expect(keySlot('123456789')).toBe(0x31c3); // the CRC16 check value
       expect(keySlot('foo')).toBe(12182);
@@ -400,6 +411,92 @@ describe.runIf(available)('RedisStore', () => {
       );
       expect(await limiter.list(a)).toEqual([]);
       expect((await limiter.validate(named.token)).ok).toBe(true);
+    });
+
+    describe('the sweep', () => {
+      function lapsing(userId: string, expiresAt: number): SessionRecord {
+        return {
+          id: newSessionId(userId),
+          userId,
+          tokenHash: 'h'.repeat(43),
+          createdAt: START,
+          lastSeenAt: START,
+          idleTimeout: expiresAt - START,
+          absoluteExpiresAt: null,
+          expiresAt,
+          generation: 0,
+          device: { kind: 'desktop', label: 'Test' },
+        };
+      }
+      async function put(store: RedisStore, records: SessionRecord[]): Promise<void> {
+        const userId = records[0]!.userId;
+        const { version } = await store.loadUser(userId);
+        expect(await store.commitUser(userId, version, { put: records, end: [] })).toBe(true);
+      }
+      const ids = (records: SessionRecord[]) => records.map((r) => r.id).sort();
+
+      it('hands out every lapsed session once across batches, and the rest when they lapse', async () => {
+        const { store } = await setUp();
+        const lapsed: SessionRecord[] = [];
+        for (let u = 0; u < 5; u++) {
+          const now = [1, 2, 3, 4].map((i) => lapsing(`user-${u}`, START + i * MINUTE));
+          const later = lapsing(`user-${u}`, START + 60 * MINUTE);
+          await put(store, [...now, later]);
+          lapsed.push(...now);
+        }
+        const at = START + 5 * MINUTE;
+        const seen: SessionRecord[] = [];
+        for (
+          let batch = await store.lapsed(at, 3);
+          batch.length > 0;
+          batch = await store.lapsed(at, 3)
+        ) {
+          expect(batch.length).toBeLessThanOrEqual(3);
+          seen.push(...batch);
+          for (const r of batch) {
+            await store.endSession({
+              session: r,
+              reason: 'idle-timeout',
+              at,
+              keepUntil: at + MINUTE,
+              origin: 't',
+            });
+          }
+        }
+        expect(ids(seen)).toEqual(ids(lapsed));
+        expect(await store.lapsed(START + 59 * MINUTE, 100)).toEqual([]);
+        expect(await store.lapsed(START + 60 * MINUTE, 100)).toHaveLength(5);
+      });
+
+      it('hands a lapsed session out again at the next sweep if it was not ended', async () => {
+        const { store } = await setUp();
+        const r = lapsing('alice', START + MINUTE);
+        await put(store, [r]);
+        expect(ids(await store.lapsed(START + 2 * MINUTE, 10))).toEqual([r.id]);
+        expect(await store.lapsed(START + 2 * MINUTE, 10)).toEqual([]);
+        expect(ids(await store.lapsed(START + 7 * MINUTE, 10))).toEqual([r.id]);
+      });
+
+      it("keeps a tag's later sessions indexed when the floor drops its long-lapsed first", async () => {
+        const { store } = await setUp(); // lapsedTtl 1h
+        const early = lapsing('alice', START + 10 * MINUTE);
+        const late = lapsing('alice', START + 180 * MINUTE);
+        await put(store, [early, late]);
+        // Nobody sweeps; two hours on, another user's put moves the floor past alice's entry.
+        await put(store, [
+          { ...lapsing('bob', START + 240 * MINUTE), lastSeenAt: START + 120 * MINUTE },
+        ]);
+        expect(ids(await store.lapsed(START + 181 * MINUTE, 10))).toContain(late.id);
+      });
+
+      it('finds a session whose touch moved its expiry earlier', async () => {
+        const { store } = await setUp();
+        const r = lapsing('alice', START + 60 * MINUTE);
+        await put(store, [r]);
+        await store.touch(r.id, START + MINUTE, START + 2 * MINUTE);
+        const found = await store.lapsed(START + 3 * MINUTE, 10);
+        expect(found).toMatchObject([{ id: r.id, expiresAt: START + 2 * MINUTE }]);
+      });
     });
 
     it('touch never brings an ended session back and does not move the version', async () => {

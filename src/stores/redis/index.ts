@@ -22,9 +22,10 @@ import type {
 import { isSessionId, tagOfSessionId, userTag } from '../../token.js';
 import { deliverNotice } from '../notice.js';
 import { type Driver, type RedisClient, createDriver, redisConfigError } from './drivers.js';
-import { packHead, packNumber, packTail, unpack } from './packing.js';
+import { packHead, packNumber, packTail, unpack, unpackNumber } from './packing.js';
 import {
   COMMIT,
+  DUE,
   END,
   FIND,
   FORGET,
@@ -32,6 +33,7 @@ import {
   LOAD_USER,
   RANGE,
   type Script,
+  SWEEP,
   TOUCH,
 } from './scripts.js';
 
@@ -81,6 +83,8 @@ const DEFAULT_TIMEOUT = 2_000;
 const DEFAULT_LAPSED_TTL = 7 * 86_400_000;
 const OPTION_KEYS = new Set(['client', 'subscriber', 'prefix', 'timeout', 'lapsedTtl']);
 const PRUNE_BATCH = 500;
+/** Tags the sweep visits at once (a tag has a few sessions; more would be read for nothing). */
+const SWEEP_TAGS = 50;
 /** The user id `ready()` reads: any id does, the read changes nothing. */
 const READY_PROBE = 'session-limiter:ready';
 /** A new user's first version: random, so no snapshot of a forgotten earlier user can match. */
@@ -124,6 +128,18 @@ interface IndexChange {
   /** The TTL (ms) the index keeps at least: that of the longest-lived key it points to. */
   ttl: number;
   floor?: number;
+  /** Only ever lower a score (a new member is added). */
+  lower?: boolean;
+}
+
+/** What the sweep found in one tag. */
+interface SweptTag {
+  tag: string;
+  /** The earliest expiry after now among the tag's sessions; null for none. */
+  next: number | null;
+  /** How many of its sessions have lapsed, of which `lapsed` holds up to the number asked. */
+  count: number;
+  lapsed: SessionRecord[];
 }
 
 /**
@@ -250,15 +266,18 @@ export class RedisStore implements SessionStore {
       if (Number(await this.#run(COMMIT, keys, args)) !== 1) return false;
 
       const expiring = change.put.filter((r) => r.expiresAt !== null);
-      this.#index(this.#keys.expiry, {
-        add: expiring.map((r) => [r.expiresAt ?? 0, r.id]),
-        remove: change.end.map((e) => e.session.id),
-        ttl: Math.max(0, ...expiring.map((r) => this.#ttlOf(r.lastSeenAt, r.expiresAt))),
-        ...floor(
-          change.put.map((r) => r.lastSeenAt),
-          this.#lapsedTtl,
-        ),
-      });
+      if (expiring.length > 0) {
+        this.#index(this.#keys.expiry, {
+          add: [[Math.min(...expiring.map((r) => r.expiresAt ?? 0)), tag]],
+          remove: [],
+          ttl: Math.max(...expiring.map((r) => this.#ttlOf(r.lastSeenAt, r.expiresAt))),
+          lower: true,
+          ...floor(
+            expiring.map((r) => r.lastSeenAt),
+            this.#lapsedTtl,
+          ),
+        });
+      }
       this.#indexTombstones(change.end);
       return true;
     });
@@ -277,7 +296,7 @@ export class RedisStore implements SessionStore {
         ),
       );
       if (reply.length === 0) return null;
-      this.#index(this.#keys.expiry, { add: [], remove: [id], ttl: 0 });
+      // The tag keeps its expiry entry: the sweep moves it on when its time comes.
       this.#indexTombstones([end]);
       return unpack(reply[0] ?? '', id, userId);
     });
@@ -291,7 +310,7 @@ export class RedisStore implements SessionStore {
   touch(id: string, lastSeenAt: number, expiresAt: number | null): Promise<void> {
     if (!isSessionId(id)) return Promise.resolve();
     return this.#op('touch', async () => {
-      await this.#run(
+      const touched = await this.#run(
         TOUCH,
         [this.#keys.ofSession(id)],
         [
@@ -301,47 +320,49 @@ export class RedisStore implements SessionStore {
           this.#sessionTtl(lastSeenAt, expiresAt),
         ],
       );
+      if (Number(touched) === 2 && expiresAt !== null) {
+        this.#index(this.#keys.expiry, {
+          add: [[expiresAt, tagOfSessionId(id)]],
+          remove: [],
+          ttl: this.#ttlOf(lastSeenAt, expiresAt),
+          lower: true,
+        });
+      }
     });
   }
 
   /**
-   * Reads the expiry index and returns the current record of each session it lists as lapsed.
-   * Entries that lag their records (a touched session, an ended one) are fixed on the way.
+   * Visits the user tags whose time has come in the expiry index and returns their lapsed
+   * sessions. A tag whose lapsed sessions were all handed out comes due again a moment after
+   * `now` (so a session the caller fails to end is handed out by the next sweep); any other tag
+   * moves to its next expiry, or leaves the index when nothing in it expires.
    */
   lapsed(now: number, limit: number): Promise<SessionRecord[]> {
     return this.#op('lapsed', async () => {
       await this.#settleIndexes();
       const found: SessionRecord[] = [];
-      const seen = new Set<string>();
       while (found.length < limit) {
+        const count = String(Math.min(limit - found.length, SWEEP_TAGS));
+        const tags = strings(await this.#run(DUE, [this.#keys.expiry], [String(now), count]));
+        if (tags.length === 0) break;
         const want = limit - found.length;
-        const ids = strings(
-          await this.#run(
-            RANGE,
-            [this.#keys.expiry],
-            [String(now), String(found.length), String(want)],
-          ),
-        );
-        if (ids.length === 0) break;
-        const records = await Promise.all(ids.map((id) => this.#find(id)));
-        const fix: IndexChange = { add: [], remove: [], ttl: 0 };
-        let fresh = 0;
-        ids.forEach((id, i) => {
-          const current = records[i];
-          if (current?.kind !== 'session' || current.record.expiresAt === null) {
-            fix.remove.push(id);
-          } else if (current.record.expiresAt > now) {
-            const { lastSeenAt, expiresAt } = current.record;
-            fix.add.push([expiresAt, id]);
-            fix.ttl = Math.max(fix.ttl, this.#ttlOf(lastSeenAt, expiresAt));
-          } else if (!seen.has(id)) {
-            seen.add(id);
-            found.push(current.record);
-            fresh++;
-          }
-        });
-        this.#index(this.#keys.expiry, fix);
-        if (ids.length < want || fresh + fix.add.length + fix.remove.length === 0) break;
+        const swept = await Promise.all(tags.map((tag) => this.#sweepTag(tag, now, want)));
+        const moves: IndexChange = { add: [], remove: [], ttl: 0 };
+        const raised: [tag: string, score: number | null][] = [];
+        for (const { tag, next, count: lapsed, lapsed: records } of swept) {
+          const room = limit - found.length;
+          found.push(...records.slice(0, room));
+          // Not all handed out: the tag stays due for the next call.
+          if (records.length > room || records.length < lapsed) break;
+          const score = records.length > 0 ? Math.min(next ?? Infinity, now + 1) : next;
+          if (score === null) moves.remove.push(tag);
+          else moves.add.push([score, tag]);
+          moves.ttl = Math.max(moves.ttl, (score ?? now) - now + this.#lapsedTtl);
+          if (records.length === 0) raised.push([tag, score]);
+        }
+        if (moves.add.length + moves.remove.length === 0) break;
+        await this.#run(INDEX, [this.#keys.expiry], indexArgs(moves));
+        await this.#recheck(raised, now);
       }
       return found;
     });
@@ -434,6 +455,36 @@ export class RedisStore implements SessionStore {
     for (const handlers of this.#handlers) deliverNotice(handlers, text);
   }
 
+  async #sweepTag(tag: string, now: number, want: number): Promise<SweptTag> {
+    const reply = strings(
+      await this.#run(SWEEP, [this.#keys.sessions(tag)], [String(now), String(want)]),
+    );
+    const lapsed: SessionRecord[] = [];
+    for (let i = 2; i < reply.length; i += 3) {
+      lapsed.push(unpack(reply[i + 2] ?? '', `${tag}${reply[i] ?? ''}`, reply[i + 1] ?? ''));
+    }
+    return { tag, next: unpackNumber(reply[0] ?? ''), count: Number(reply[1]), lapsed };
+  }
+
+  /**
+   * A put may have lowered a tag's entry between the sweep's read of the tag and its move of the
+   * entry, which the move undid. Reading the tag again after the move sees every such put (a later
+   * put lowers the moved entry itself), and lowers the entry back where one did.
+   */
+  async #recheck(raised: [tag: string, score: number | null][], now: number): Promise<void> {
+    const swept = await Promise.all(
+      raised.map(async ([tag, score]) => ({ score, ...(await this.#sweepTag(tag, now, 0)) })),
+    );
+    const lower: IndexChange = { add: [], remove: [], ttl: 0, lower: true };
+    for (const { tag, score, next } of swept) {
+      if (next !== null && (score === null || next < score)) {
+        lower.add.push([next, tag]);
+        lower.ttl = Math.max(lower.ttl, next - now + this.#lapsedTtl);
+      }
+    }
+    if (lower.add.length > 0) await this.#run(INDEX, [this.#keys.expiry], indexArgs(lower));
+  }
+
   async #find(id: string): Promise<FoundRecord | null> {
     const reply = strings(
       await this.#run(FIND, [this.#keys.ofSession(id), this.#keys.tombstone(id)], [id]),
@@ -483,19 +534,34 @@ export class RedisStore implements SessionStore {
    * Updates an index after the change it describes. Not atomic with it (the index lives in
    * another hash slot) and not awaited: later commands on the same connection see it, and a
    * failure leaves an entry missing or stale, which the sweep and the keys' own TTLs make up for.
+   * Tags the expiry index drops below its floor are put back at their next expiry after it.
    */
   #index(key: string, change: IndexChange): void {
     if (change.add.length === 0 && change.remove.length === 0 && change.floor === undefined) return;
-    const args = [
-      change.floor === undefined ? '' : String(change.floor),
-      String(change.ttl),
-      String(change.add.length),
-    ];
-    for (const [score, id] of change.add) args.push(String(score), id);
-    args.push(...change.remove);
-    const write = this.#run(INDEX, [key], args).catch(() => undefined);
-    this.#indexing.add(write);
-    void write.then(() => this.#indexing.delete(write));
+    const { floor } = change;
+    const write = this.#run(INDEX, [key], indexArgs(change)).then(async (trimmed) => {
+      if (key === this.#keys.expiry && floor !== undefined) await this.#restore(trimmed, floor);
+    });
+    const settled = write.catch(() => undefined);
+    this.#indexing.add(settled);
+    void settled.then(() => this.#indexing.delete(settled));
+  }
+
+  /**
+   * A tag's entry is its earliest expiry, yet its hash lives until `lapsedTtl` past its latest:
+   * a tag the floor dropped may still hold sessions that expire after the floor. Each goes back
+   * at the earliest of those (an entry of the earlier layout, a session id, as its tag's).
+   */
+  async #restore(trimmed: unknown, floor: number): Promise<void> {
+    const tags = [...new Set(strings(trimmed).map(tagOfSessionId))];
+    const swept = await Promise.all(tags.map((tag) => this.#sweepTag(tag, floor, 0)));
+    const back: IndexChange = { add: [], remove: [], ttl: 0, lower: true };
+    for (const { tag, next } of swept) {
+      if (next === null) continue;
+      back.add.push([next, tag]);
+      back.ttl = Math.max(back.ttl, next - floor);
+    }
+    if (back.add.length > 0) await this.#run(INDEX, [this.#keys.expiry], indexArgs(back));
   }
 
   /**
@@ -580,6 +646,19 @@ function checkOwned(id: string, owner: string, userId: string, tag: string, fiel
 
 function initialVersion(): string {
   return String(randomInt(1, MAX_INITIAL_VERSION));
+}
+
+/** ARGV of the INDEX script for a change. */
+function indexArgs(change: IndexChange): string[] {
+  const args = [
+    change.floor === undefined ? '' : String(change.floor),
+    String(change.ttl),
+    change.lower ? 'LT' : '',
+    String(change.add.length),
+  ];
+  for (const [score, id] of change.add) args.push(String(score), id);
+  args.push(...change.remove);
+  return args;
 }
 
 /** A tombstone lives until keepUntil, counted from when its session ended. */

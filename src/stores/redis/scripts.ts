@@ -15,12 +15,17 @@ import { createHash } from 'node:crypto';
  *   sessions leave U empty (the first to put a session in the hash while it had no owner).
  * - `P{T}:t:<id>` hash: a tombstone. `n` its JSON without the token hash, `h` the token hash,
  *   `k` keepUntil.
- * - `Pexpiry`, `Ptombstones` sorted sets: session ids by expiresAt, tombstone ids by keepUntil.
+ * - `Pexpiry` sorted set: user tags, each scored no later than the earliest expiry among the
+ *   tag's sessions. A put lowers the score (ZADD LT); a touch only ever moves an expiry later, so
+ *   it leaves the score alone; the sweep visits the tags whose score has come, hands out their
+ *   lapsed sessions and moves each tag to its next expiry (or drops it when nothing in it expires).
+ * - `Ptombstones` sorted set: tombstone ids by keepUntil.
  *
  * Upgrade: the earlier layout kept five fields per session (`r:<id>` the record's JSON, `h:<id>`,
  * `u:<id>`, `l:<id>`, `e:<id>`). A script that looks a session up and finds only those converts
  * it to the packed field (its tail the old JSON, which the leading fields override); scripts
- * that read a whole hash convert every such session in it first.
+ * that read a whole hash convert every such session in it first. That layout's `Pexpiry` held
+ * one session id per session: the sweep turns each into its tag's entry when its time comes.
  *
  * TTLs arrive in milliseconds as strings, '' meaning "none" (a session that never expires).
  * Scripts return arrays, strings or integers, never booleans or nil (RESP2 and RESP3 differ there).
@@ -51,7 +56,8 @@ end
 `;
 
 /**
- * Reading packed sessions (layout above). `parts` gives E, L, H and U as stored; `userOf` the
+ * Reading packed sessions (layout above). `parts` gives E, L, H and U as stored; `time` a stored
+ * time as a number (nil for none); `userOf` the
  * user a session's U names; `slot` the U a new session of `userId` gets, making it the owner if
  * the hash has none. `load` finds session `id`, converting it first if it is in the earlier
  * layout; `upgraded` converts every such session of a hash and returns the hash's fields.
@@ -64,6 +70,11 @@ local function unescape(s)
   return (string.gsub(s, '%%(%x%x)', function(h) return string.char(tonumber(h, 16)) end))
 end
 local function parts(v) return string.match(v, '^([^,]*),([^,]*),([^,]*),([^,]*),') end
+local function time(s)
+  if s == '' then return nil end
+  if string.sub(s, 1, 1) == '~' then return tonumber(string.sub(s, 2)) end
+  return tonumber(s, 36)
+end
 local function userOf(sessions, u, owner)
   if u ~= '' then return unescape(u) end
   return owner or redis.call('HGET', sessions, 'o:')
@@ -252,7 +263,8 @@ return {}
  * Records activity on a live session, never re-creating an ended one, without moving the user's
  * version; the hash is kept at least as long as the session. Rewrites E and L of the packed
  * value in place. KEYS: the session's tag's sessions. ARGV: session id, E, L (packed), TTL.
- * Returns 1, or 0 when there is no such session.
+ * Returns 1; 2 when the session now expires earlier than before (the expiry index holds a bound
+ * no later than the old expiry, so the caller lowers it); 0 when there is no such session.
  */
 export const TOUCH = script(
   'touch',
@@ -261,29 +273,112 @@ export const TOUCH = script(
     `
 local v, field = load(KEYS[1], ARGV[1])
 if not v then return 0 end
-redis.call('HSET', KEYS[1], field, ARGV[2] .. ',' .. ARGV[3] .. string.match(v, '^[^,]*,[^,]*(,.*)$'))
+local e, rest = string.match(v, '^([^,]*),[^,]*(,.*)$')
+redis.call('HSET', KEYS[1], field, ARGV[2] .. ',' .. ARGV[3] .. rest)
 keep(KEYS[1], ARGV[4], redis.call('PTTL', KEYS[1]))
+local before, after = time(e), time(ARGV[2])
+if after and (not before or after < before) then return 2 end
 return 1
 `,
 );
 
+/** The fewest entries below the floor an index write drops (more when it adds more). */
+const TRIM = 50;
+
 /**
- * Updates an index. KEYS: the sorted set. ARGV: floor (entries scored below it are dropped; ''
- * for none), TTL the set keeps at least, number of additions, then score/member pairs, then
- * members to remove. The floor bounds the set even if nobody prunes: it drops entries whose keys
- * Redis has already expired.
+ * Updates an index. KEYS: the sorted set. ARGV: floor (up to TRIM entries scored below it are
+ * dropped; '' for none), TTL the set keeps at least, 'LT' to only ever lower a score ('' to set
+ * it), number of additions, then score/member pairs, then members to remove. Returns the members
+ * dropped below the floor. The floor bounds the set even if nobody prunes (each call drops more
+ * than it adds): it drops entries whose keys Redis has expired, or, in the expiry index, tags
+ * whose earliest session lapsed that long ago, which the caller puts back at their next expiry.
  */
 export const INDEX = script(
   'index',
   KEEP +
     `
 local before = redis.call('PTTL', KEYS[1])
-if ARGV[1] ~= '' then redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1]) end
-local last = 3 + tonumber(ARGV[3]) * 2
-for i = 4, last, 2 do redis.call('ZADD', KEYS[1], ARGV[i], ARGV[i + 1]) end
+local trimmed = {}
+if ARGV[1] ~= '' then
+  trimmed = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. ARGV[1], 'LIMIT', 0, ${TRIM} + tonumber(ARGV[4]))
+  for _, member in ipairs(trimmed) do redis.call('ZREM', KEYS[1], member) end
+end
+local last = 4 + tonumber(ARGV[4]) * 2
+for i = 5, last, 2 do
+  if ARGV[3] == '' then
+    redis.call('ZADD', KEYS[1], ARGV[i], ARGV[i + 1])
+  else
+    redis.call('ZADD', KEYS[1], ARGV[3], ARGV[i], ARGV[i + 1])
+  end
+end
 for i = last + 1, #ARGV do redis.call('ZREM', KEYS[1], ARGV[i]) end
 if redis.call('EXISTS', KEYS[1]) == 1 then keep(KEYS[1], ARGV[2], before) end
-return 1
+return trimmed
+`,
+);
+
+/**
+ * The user tags whose time has come in the expiry index. KEYS: the index. ARGV: now, count. Up to
+ * count tags scored at or below now, lowest first. An entry of the earlier layout (a session id,
+ * not a 6-character tag) among them becomes its tag's, so the sweep drains that layout's index.
+ */
+export const DUE = script(
+  'due',
+  `
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, ARGV[2])
+local tags, seen = {}, {}
+for i = 1, #due, 2 do
+  local member = due[i]
+  local tag = string.sub(member, 1, 6)
+  if member ~= tag then
+    -- Added first: removing the last member would delete the set and its TTL.
+    redis.call('ZADD', KEYS[1], 'LT', due[i + 1], tag)
+    redis.call('ZREM', KEYS[1], member)
+  end
+  if not seen[tag] then
+    seen[tag] = true
+    tags[#tags + 1] = tag
+  end
+end
+return tags
+`,
+);
+
+/**
+ * One tag's part of the sweep. KEYS: the tag's sessions. ARGV: now, most sessions to return.
+ * Returns {E of the earliest expiry after now ('' for none), number of lapsed sessions, then
+ * field, user id, value of each lapsed session returned}.
+ */
+export const SWEEP = script(
+  'sweep',
+  PACKED +
+    `
+local now, want = tonumber(ARGV[1]), tonumber(ARGV[2])
+local fields = upgraded(KEYS[1])
+local owner = false
+for i = 1, #fields, 2 do
+  if fields[i] == 'o:' then owner = fields[i + 1] end
+end
+local out, soonest, soonestAt, lapsed = {'', ''}, '', nil, 0
+for i = 1, #fields, 2 do
+  local field, value = fields[i], fields[i + 1]
+  if string.sub(field, 2, 2) ~= ':' then
+    local e, _, _, u = parts(value)
+    local at = time(e)
+    if at and at <= now then
+      lapsed = lapsed + 1
+      if lapsed <= want then
+        out[#out + 1] = field
+        out[#out + 1] = userOf(KEYS[1], u, owner) or ''
+        out[#out + 1] = value
+      end
+    elseif at and (soonestAt == nil or at < soonestAt) then
+      soonest, soonestAt = e, at
+    end
+  end
+end
+out[1], out[2] = soonest, tostring(lapsed)
+return out
 `,
 );
 
