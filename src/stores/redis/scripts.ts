@@ -16,9 +16,13 @@ import { createHash } from 'node:crypto';
  * - `P{T}:t:<id>` hash: a tombstone. `n` its JSON without the token hash, `h` the token hash,
  *   `k` keepUntil.
  * - `Pexpiry` sorted set: user tags, each scored no later than the earliest expiry among the
- *   tag's sessions. A put lowers the score (ZADD LT); a touch only ever moves an expiry later, so
- *   it leaves the score alone; the sweep visits the tags whose score has come, hands out their
- *   lapsed sessions and moves each tag to its next expiry (or drops it when nothing in it expires).
+ *   tag's sessions. A put lowers the score (ZADD LT); a touch moves an expiry later, so it leaves
+ *   the score alone (the rare one that moves it earlier lowers it); an end leaves it too. The
+ *   sweep visits the tags whose score has come, hands out their lapsed sessions and moves each
+ *   tag to its next expiry, or a moment past the sweep's time when it handed some out (so one
+ *   the caller failed to end comes back), or drops it when nothing in it expires. Tags scored
+ *   over `lapsedTtl` before a put's time are trimmed (which bounds the set if nobody sweeps) and
+ *   put back at their earliest expiry after that floor, if they have one.
  * - `Ptombstones` sorted set: tombstone ids by keepUntil.
  *
  * Upgrade: the earlier layout kept five fields per session (`r:<id>` the record's JSON, `h:<id>`,
