@@ -477,16 +477,19 @@ describe.runIf(available)('RedisStore', () => {
         expect(ids(await store.lapsed(START + 7 * MINUTE, 10))).toEqual([r.id]);
       });
 
-      it("keeps a tag's later sessions indexed when the floor drops its long-lapsed first", async () => {
+      it('keeps a tag indexed when the floor drops it: its lapsed sessions come due', async () => {
         const { store } = await setUp(); // lapsedTtl 1h
         const early = lapsing('alice', START + 10 * MINUTE);
         const late = lapsing('alice', START + 180 * MINUTE);
         await put(store, [early, late]);
         // Nobody sweeps; two hours on, another user's put moves the floor past alice's entry.
-        await put(store, [
-          { ...lapsing('bob', START + 240 * MINUTE), lastSeenAt: START + 120 * MINUTE },
-        ]);
-        expect(ids(await store.lapsed(START + 181 * MINUTE, 10))).toContain(late.id);
+        const bob = lapsing('bob', START + 240 * MINUTE);
+        await put(store, [{ ...bob, lastSeenAt: START + 120 * MINUTE }]);
+        const at = START + 121 * MINUTE;
+        expect(ids(await store.lapsed(at, 10))).toEqual([early.id]);
+        const end = { reason: 'idle-timeout', at, keepUntil: at + MINUTE, origin: 't' };
+        await store.endSession({ ...end, session: early });
+        expect(ids(await store.lapsed(START + 181 * MINUTE, 10))).toEqual([late.id]);
       });
 
       it('finds a session whose touch moved its expiry earlier', async () => {

@@ -549,17 +549,19 @@ export class RedisStore implements SessionStore {
 
   /**
    * A tag's entry is its earliest expiry, yet its hash lives until `lapsedTtl` past its latest:
-   * a tag the floor dropped may still hold sessions that expire after the floor. Each goes back
-   * at the earliest of those (an entry of the earlier layout, a session id, as its tag's).
+   * a tag the floor dropped may still hold sessions. One that holds sessions lapsed before the
+   * floor goes back due at the put's time, so the next sweep ends them; any other, at its
+   * earliest expiry after the floor. (An entry of the earlier layout, a session id, as its tag's.)
    */
   async #restore(trimmed: unknown, floor: number): Promise<void> {
     const tags = [...new Set(strings(trimmed).map(tagOfSessionId))];
     const swept = await Promise.all(tags.map((tag) => this.#sweepTag(tag, floor, 0)));
     const back: IndexChange = { add: [], remove: [], ttl: 0, lower: true };
-    for (const { tag, next } of swept) {
-      if (next === null) continue;
-      back.add.push([next, tag]);
-      back.ttl = Math.max(back.ttl, next - floor);
+    for (const { tag, next, count } of swept) {
+      const score = count > 0 ? Math.min(next ?? Infinity, floor + this.#lapsedTtl) : next;
+      if (score === null) continue;
+      back.add.push([score, tag]);
+      back.ttl = Math.max(back.ttl, score - floor);
     }
     if (back.add.length > 0) await this.#run(INDEX, [this.#keys.expiry], indexArgs(back));
   }

@@ -22,7 +22,8 @@ import { createHash } from 'node:crypto';
  *   tag to its next expiry, or a moment past the sweep's time when it handed some out (so one
  *   the caller failed to end comes back), or drops it when nothing in it expires. Tags scored
  *   over `lapsedTtl` before a put's time are trimmed (which bounds the set if nobody sweeps) and
- *   put back at their earliest expiry after that floor, if they have one.
+ *   put back if their hash still holds sessions: due at the put's time if some lapsed before
+ *   that floor, else at their earliest expiry after it.
  * - `Ptombstones` sorted set: tombstone ids by keepUntil.
  *
  * Upgrade: the earlier layout kept five fields per session (`r:<id>` the record's JSON, `h:<id>`,
