@@ -6,6 +6,7 @@ import {
   createSecretKey,
   webcrypto,
 } from 'node:crypto';
+import { CompactSign, compactVerify } from 'jose';
 import { configError } from '../errors.js';
 
 /**
@@ -57,11 +58,16 @@ export type JwtAlgorithm = 'HS256' | 'EdDSA' | 'Ed25519' | 'ES256';
 /** Which kind of key was given; it decides which algorithms are allowed. */
 export type KeyFamily = 'secret' | 'ed25519' | 'p256';
 
+/** A key as read: Web Crypto keys stay as given, since Node may not copy them out (DEP0204). */
+type Key = KeyObject | WebCryptoKey;
+
 /** The key material, checked and normalised, before the one-time Web Crypto import. */
 export interface KeyMaterial {
   family: KeyFamily;
-  sign: KeyObject;
-  verify: KeyObject;
+  sign: Key;
+  verify: Key;
+  /** Whether the pair still has to be proven to match (the private key could not be exported). */
+  checkPair: boolean;
 }
 
 /** The imported keys the signer and verifier use on every call. */
@@ -108,7 +114,7 @@ export function readKeys(options: {
       );
     }
     const key = readSecret(secret);
-    return { family: 'secret', sign: key, verify: key };
+    return { family: 'secret', sign: key, verify: key, checkPair: false };
   }
   if (privateKey === undefined) {
     throw configError(
@@ -118,64 +124,83 @@ export function readKeys(options: {
   }
   const sign = readAsymmetric(privateKey, 'private', 'privateKey');
   const family = familyOf(sign, 'privateKey');
-  const derived = createPublicKey(sign);
-  if (publicKey === undefined) return { family, sign, verify: derived };
+  const exportable = asKeyObject(sign);
+  const derived = exportable && createPublicKey(exportable);
+  if (publicKey === undefined) {
+    if (derived === undefined) {
+      throw configError(
+        'publicKey',
+        'is required when privateKey is a non-extractable CryptoKey, whose public key cannot be derived: pass the publicKey of its CryptoKeyPair',
+      );
+    }
+    return { family, sign, verify: derived, checkPair: false };
+  }
   const verify = readAsymmetric(publicKey, 'public', 'publicKey');
-  if (!samePublicKey(derived, verify)) {
+  const given = asKeyObject(verify);
+  if (
+    familyOf(verify, 'publicKey') !== family ||
+    (derived && given && !samePublicKey(derived, given))
+  ) {
     throw configError('publicKey', 'does not belong to privateKey');
   }
-  return { family, sign, verify };
+  return { family, sign, verify, checkPair: !(derived && given) };
 }
 
 /**
  * Imports the checked keys into Web Crypto once, for the algorithm in use, so no call pays for
- * an import (jose would import a raw secret again on every call).
+ * an import (jose would import a raw secret again on every call). A CryptoKey is used as given.
  */
 export async function importKeys(material: KeyMaterial): Promise<ImportedKeys> {
-  const params = IMPORT_PARAMS[material.family];
-  const { subtle } = webcrypto;
-  if (material.family === 'secret') {
-    const key = await subtle.importKey('raw', material.sign.export(), params, false, [
-      'sign',
-      'verify',
-    ]);
+  if (material.sign === material.verify) {
+    const key = await toWebCrypto(material.sign, material.family, ['sign', 'verify']);
     return { sign: key, verify: key };
   }
   const [sign, verify] = await Promise.all([
-    subtle.importKey(
-      'pkcs8',
-      material.sign.export({ format: 'der', type: 'pkcs8' }),
-      params,
-      false,
-      ['sign'],
-    ),
-    subtle.importKey(
-      'spki',
-      material.verify.export({ format: 'der', type: 'spki' }),
-      params,
-      false,
-      ['verify'],
-    ),
+    toWebCrypto(material.sign, material.family, ['sign']),
+    toWebCrypto(material.verify, material.family, ['verify']),
   ]);
+  if (material.checkPair && !(await isPair(sign, verify, material.family))) {
+    throw configError('publicKey', 'does not belong to privateKey');
+  }
   return { sign, verify };
 }
 
-function readSecret(secret: unknown): KeyObject {
-  let key: KeyObject;
+function toWebCrypto(
+  key: Key,
+  family: KeyFamily,
+  usages: webcrypto.KeyUsage[],
+): Promise<WebCryptoKey> {
+  if (isWebCryptoKey(key)) return Promise.resolve(key);
+  const { subtle } = webcrypto;
+  const params = IMPORT_PARAMS[family];
+  if (key.type === 'secret') return subtle.importKey('raw', key.export(), params, false, usages);
+  if (key.type === 'private') {
+    const der = key.export({ format: 'der', type: 'pkcs8' });
+    return subtle.importKey('pkcs8', der, params, false, usages);
+  }
+  const der = key.export({ format: 'der', type: 'spki' });
+  return subtle.importKey('spki', der, params, false, usages);
+}
+
+function readSecret(secret: unknown): Key {
+  let key: Key;
   if (typeof secret === 'string') {
     key = createSecretKey(Buffer.from(secret, 'utf8'));
   } else if (secret instanceof Uint8Array) {
     key = createSecretKey(Buffer.from(secret));
   } else if (secret instanceof KeyObject || isWebCryptoKey(secret)) {
-    key = toKeyObject(secret);
+    key = secret;
     if (key.type !== 'secret') {
       throw configError(
         'secret',
         `must be a secret key (got a ${key.type} key: use privateKey/publicKey)`,
       );
     }
-    if (isWebCryptoKey(secret) && !isHmacSha256(secret)) {
-      throw configError('secret', 'must be an HMAC key for SHA-256 when given as a CryptoKey');
+    if (isWebCryptoKey(key)) {
+      if (!isHmacSha256(key)) {
+        throw configError('secret', 'must be an HMAC key for SHA-256 when given as a CryptoKey');
+      }
+      requireUsages(key, ['sign', 'verify'], 'secret');
     }
   } else {
     throw configError(
@@ -183,7 +208,7 @@ function readSecret(secret: unknown): KeyObject {
       'must be a string, a Uint8Array, a secret KeyObject or an HMAC CryptoKey',
     );
   }
-  const bytes = key.symmetricKeySize ?? 0;
+  const bytes = isWebCryptoKey(key) ? hmacBytes(key) : (key.symmetricKeySize ?? 0);
   if (bytes < MIN_SECRET_BYTES) {
     throw configError(
       'secret',
@@ -193,11 +218,11 @@ function readSecret(secret: unknown): KeyObject {
   return key;
 }
 
-function readAsymmetric(input: unknown, type: 'private' | 'public', field: string): KeyObject {
-  let key: KeyObject;
+function readAsymmetric(input: unknown, type: 'private' | 'public', field: string): Key {
+  let key: Key;
   try {
     if (input instanceof KeyObject || isWebCryptoKey(input)) {
-      key = toKeyObject(input);
+      key = input;
     } else if (typeof input === 'string') {
       key = type === 'private' ? createPrivateKey(input) : createPublicKey(input);
     } else if (typeof input === 'object' && input !== null) {
@@ -215,16 +240,25 @@ function readAsymmetric(input: unknown, type: 'private' | 'public', field: strin
   if (key.type !== type) {
     throw configError(field, `must be a ${type} key (got a ${key.type} key)`);
   }
+  if (isWebCryptoKey(key)) requireUsages(key, [type === 'private' ? 'sign' : 'verify'], field);
   return key;
 }
 
-function familyOf(key: KeyObject, field: string): KeyFamily {
-  if (key.asymmetricKeyType === 'ed25519') return 'ed25519';
-  if (key.asymmetricKeyType === 'ec' && key.asymmetricKeyDetails?.namedCurve === 'prime256v1') {
-    return 'p256';
-  }
-  const curve = key.asymmetricKeyDetails?.namedCurve;
-  const got = curve ? `${key.asymmetricKeyType ?? '?'} ${curve}` : (key.asymmetricKeyType ?? '?');
+/** The families by KeyObject type and curve, and by Web Crypto algorithm and curve. */
+const FAMILIES: Readonly<Record<string, KeyFamily>> = {
+  ed25519: 'ed25519',
+  'ec prime256v1': 'p256',
+  Ed25519: 'ed25519',
+  'ECDSA P-256': 'p256',
+};
+
+function familyOf(key: Key, field: string): KeyFamily {
+  const [kind, curve] = isWebCryptoKey(key)
+    ? [key.algorithm.name, (key.algorithm as Partial<webcrypto.EcKeyAlgorithm>).namedCurve]
+    : [key.asymmetricKeyType ?? '?', key.asymmetricKeyDetails?.namedCurve];
+  const got = curve ? `${kind} ${curve}` : kind;
+  const family = FAMILIES[got];
+  if (family) return family;
   throw configError(field, `must be an Ed25519 (EdDSA) or P-256 (ES256) key (got ${got})`);
 }
 
@@ -233,8 +267,24 @@ function samePublicKey(a: KeyObject, b: KeyObject): boolean {
   return der(a).equals(der(b));
 }
 
-function toKeyObject(key: KeyObject | WebCryptoKey): KeyObject {
-  return key instanceof KeyObject ? key : KeyObject.from(key);
+/** The key as a KeyObject, unless it is a non-extractable CryptoKey (DEP0204 forbids the copy). */
+function asKeyObject(key: Key): KeyObject | undefined {
+  if (key instanceof KeyObject) return key;
+  return key.extractable ? KeyObject.from(key) : undefined;
+}
+
+/** Signs a probe with the private key and checks it with the public one. */
+async function isPair(
+  sign: WebCryptoKey,
+  verify: WebCryptoKey,
+  family: KeyFamily,
+): Promise<boolean> {
+  const alg = ALGORITHMS_FOR[family][0] as JwtAlgorithm;
+  const probe = await new CompactSign(new Uint8Array(1)).setProtectedHeader({ alg }).sign(sign);
+  return compactVerify(probe, verify).then(
+    () => true,
+    () => false,
+  );
 }
 
 // Node 20's `webcrypto.CryptoKey` is not the class its keys are made from; the global is.
@@ -247,6 +297,18 @@ function isWebCryptoKey(value: unknown): value is WebCryptoKey {
 function isHmacSha256(key: WebCryptoKey): boolean {
   const algorithm = key.algorithm as Partial<webcrypto.HmacKeyAlgorithm>;
   return algorithm.name === 'HMAC' && algorithm.hash?.name === 'SHA-256';
+}
+
+/** An HMAC CryptoKey's length is in bits. */
+function hmacBytes(key: WebCryptoKey): number {
+  return Math.floor((key.algorithm as webcrypto.HmacKeyAlgorithm).length / 8);
+}
+
+function requireUsages(key: WebCryptoKey, usages: webcrypto.KeyUsage[], field: string): void {
+  const missing = usages.filter((usage) => !key.usages.includes(usage));
+  if (missing.length > 0) {
+    throw configError(field, `must be a CryptoKey whose usages include ${missing.join(' and ')}`);
+  }
 }
 
 function describeCause(cause: unknown): string {

@@ -25,11 +25,22 @@ import {
  * ```
  */
 export interface JwtSessionsOptions {
-  /** An HS256 secret of at least 32 bytes (string as UTF-8, bytes, `KeyObject` or `CryptoKey`). */
+  /**
+   * An HS256 secret of at least 32 bytes: string (UTF-8), bytes, `KeyObject`, or an HMAC SHA-256
+   * `CryptoKey` with usages `sign` and `verify` (non-extractable is fine: it is used as given).
+   */
   secret?: SecretInput | undefined;
-  /** An Ed25519 or P-256 private key: `KeyObject`, `CryptoKey`, PKCS#8 PEM or JWK. */
+  /**
+   * An Ed25519 or P-256 private key: `KeyObject`, `CryptoKey` (Ed25519 or ECDSA P-256, usage
+   * `sign`, non-extractable is fine), PKCS#8 PEM or JWK.
+   */
   privateKey?: AsymmetricKeyInput | undefined;
-  /** Its public key; derived from `privateKey` when omitted, and checked to match when given. */
+  /**
+   * Its public key; derived from `privateKey` when omitted, and checked to match when given.
+   * Required when `privateKey` is a non-extractable `CryptoKey`, whose public half cannot be
+   * derived: pass the `publicKey` of its `CryptoKeyPair` (usage `verify`). Such a pair is
+   * checked by the first call that signs or verifies.
+   */
   publicKey?: AsymmetricKeyInput | undefined;
   /** The `iss` claim written and required. */
   issuer: string;

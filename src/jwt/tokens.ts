@@ -128,6 +128,8 @@ export class TokenCodec {
     this.#keysReady = importKeys(options.keys).then(
       (keys) => (this.#keys = keys),
       (cause: unknown) => {
+        // A key pair found not to match is already the INVALID_CONFIG naming its field.
+        if (cause instanceof SessionLimiterError) throw cause;
         throw new SessionLimiterError('INVALID_CONFIG', 'the JWT key could not be imported', {
           cause,
         });

@@ -1,5 +1,5 @@
 // Options are checked up front: INVALID_CONFIG naming the field, before any token exists.
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, webcrypto } from 'node:crypto';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { describe, expect, it } from 'vitest';
 import { createSessionLimiter, MemoryStore, SessionLimiterError } from '../../src/index.js';
@@ -23,6 +23,22 @@ function configErrorOf(options: unknown, target: unknown = limiter): SessionLimi
 }
 
 const base = { secret: SECRET, issuer: ISSUER, audience: AUDIENCE };
+const pairBase = { issuer: ISSUER, audience: AUDIENCE };
+
+/** Non-extractable Web Crypto keys that each break one rule. */
+const { subtle } = webcrypto;
+const badWebKeys = {
+  shortHmac: await subtle.generateKey({ name: 'HMAC', hash: 'SHA-256', length: 128 }, false, [
+    'sign',
+    'verify',
+  ]),
+  hmacSha384: await subtle.generateKey({ name: 'HMAC', hash: 'SHA-384' }, false, [
+    'sign',
+    'verify',
+  ]),
+  hmacSignOnly: await subtle.generateKey({ name: 'HMAC', hash: 'SHA-256' }, false, ['sign']),
+  p384: await subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-384' }, false, ['sign', 'verify']),
+};
 
 describe('createJwtSessions options', () => {
   it.each([
@@ -81,6 +97,29 @@ describe('createJwtSessions options', () => {
       'publicKey',
     ],
     ['an Ed25519 CryptoKey as secret', { ...base, secret: webKeys.ed25519.privateKey }, 'secret'],
+    ['a 16-byte HMAC CryptoKey', { ...base, secret: badWebKeys.shortHmac }, 'secret'],
+    ['an HMAC SHA-384 CryptoKey', { ...base, secret: badWebKeys.hmacSha384 }, 'secret'],
+    [
+      'an HMAC CryptoKey that cannot verify',
+      { ...base, secret: badWebKeys.hmacSignOnly },
+      'secret',
+    ],
+    ['a P-384 CryptoKey', { ...pairBase, privateKey: badWebKeys.p384.privateKey }, 'privateKey'],
+    [
+      'a public CryptoKey as privateKey',
+      { ...pairBase, privateKey: webKeys.ed25519.publicKey },
+      'privateKey',
+    ],
+    [
+      'a non-extractable private CryptoKey without publicKey',
+      { ...pairBase, privateKey: webKeys.ed25519.privateKey },
+      'publicKey',
+    ],
+    [
+      'a publicKey CryptoKey of another algorithm',
+      { ...pairBase, privateKey: webKeys.ed25519.privateKey, publicKey: webKeys.p256.publicKey },
+      'publicKey',
+    ],
     ['a zero accessTtl', { ...base, accessTtl: 0 }, 'accessTtl'],
     ['a sub-second accessTtl', { ...base, accessTtl: '500ms' }, 'accessTtl'],
     ['an unreadable refreshTtl', { ...base, refreshTtl: 'forever' }, 'refreshTtl'],

@@ -19,12 +19,16 @@ export const SECRET = randomBytes(48).toString('base64url');
 export const ED25519 = generateKeyPairSync('ed25519');
 export const P256 = generateKeyPairSync('ec', { namedCurve: 'P-256' });
 
-/** Web Crypto keys, made once. */
+/** Web Crypto keys, made once, non-extractable as Web Crypto advises. */
 export const webKeys = {
   ed25519: (await webcrypto.subtle.generateKey({ name: 'Ed25519' }, false, [
     'sign',
     'verify',
   ])) as webcrypto.CryptoKeyPair,
+  p256: await webcrypto.subtle.generateKey({ name: 'ECDSA', namedCurve: 'P-256' }, false, [
+    'sign',
+    'verify',
+  ]),
   hmac: await webcrypto.subtle.generateKey({ name: 'HMAC', hash: 'SHA-256', length: 256 }, false, [
     'sign',
     'verify',
@@ -56,6 +60,7 @@ export const KEY_FORMS: { name: string; alg: string; key: Partial<JwtSessionsOpt
     },
   },
   { name: 'ES256 KeyObject pair', alg: 'ES256', key: P256 },
+  { name: 'ES256 CryptoKey pair', alg: 'ES256', key: webKeys.p256 },
 ];
 
 /** Signs anything at all, for forging tokens the module must refuse. */
