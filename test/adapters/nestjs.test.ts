@@ -14,6 +14,7 @@ import {
 import { APP_GUARD } from '@nestjs/core';
 import { afterEach, describe, expect, expectTypeOf, it } from 'vitest';
 import { MemoryStore, type SessionLimiter, SessionLimiterError } from '../../src/index.js';
+import { createJwtSessions } from '../../src/jwt/index.js';
 import {
   CurrentSession,
   SessionGuard,
@@ -27,6 +28,7 @@ import { openEvents } from '../support/events.js';
 import {
   describeAdapterConformance,
   FIREFOX_WIN,
+  JWT_SECRET,
   suiteLimiter,
   type SuiteUser,
 } from '../conformance/adapters.js';
@@ -132,6 +134,31 @@ describe.each(PLATFORMS)('NestJS adapter on %s', (platform: Platform) => {
       status: 200,
       body: { user: 'bob', isContext: true },
     });
+  });
+
+  it('SessionGuard names the Bearer scheme in bearer mode, and no scheme in cookie mode', async () => {
+    const limiter = newLimiter();
+    const jwt = createJwtSessions(limiter, { secret: JWT_SECRET, issuer: 'test', audience: 'api' });
+    const bearer = await serve(
+      platform,
+      [SessionLimitModule.forRoot({ limiter, mode: 'bearer', jwt })],
+      [PrivateController],
+    );
+    const refused = await new Browser(bearer.url).request('/private');
+    expect(refused.status).toBe(401);
+    // RFC 6750: a request that sent no token gets the scheme, and no error code.
+    expect(refused.headers.get('www-authenticate')).toBe('Bearer');
+    const issued = await jwt.login({ userId: 'bob', user: { id: 'bob', role: 'customer' } });
+    if (!issued.ok) throw new Error('expected the login to succeed');
+    const allowed = await new Browser(bearer.url).request('/private', {
+      headers: { authorization: `Bearer ${issued.accessToken}` },
+    });
+    expect(allowed.status).toBe(200);
+
+    const { url } = await withModule();
+    const cookie = await new Browser(url).request('/private');
+    expect(cookie.status).toBe(401);
+    expect(cookie.headers.get('www-authenticate')).toBeNull();
   });
 
   it('answers a dead session with its reason on guarded, unguarded and unknown routes alike', async () => {

@@ -85,7 +85,7 @@ export const FIREFOX_WIN =
 export const IPHONE =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
 const COOKIE = '__Host-sid';
-const JWT_SECRET = 'a test secret of at least thirty-two bytes';
+export const JWT_SECRET = 'a test secret of at least thirty-two bytes';
 
 /** Registers the adapter stories for one adapter. */
 export function describeAdapterConformance(harness: AdapterHarness): void {

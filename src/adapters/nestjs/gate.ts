@@ -67,6 +67,7 @@ export class NestGate {
   readonly #gate: SessionGate<NestExchange>;
   readonly #onRevoked: PlatformOptions['onRevoked'];
   readonly #onStoreError: PlatformOptions['onStoreError'];
+  readonly #bearer: boolean;
   #platform: Platform | undefined;
   /** Ends the open event streams when the app shuts down. */
   #streams = new AbortController();
@@ -91,6 +92,17 @@ export class NestGate {
     });
     this.#onRevoked = options.onRevoked;
     this.#onStoreError = options.onStoreError;
+    this.#bearer = settings.mode === 'bearer';
+  }
+
+  /**
+   * Readies the response to a request that needs a session and has none: in bearer mode it
+   * names the scheme to use (RFC 6750: `WWW-Authenticate: Bearer`, no error for a request
+   * that sent no token).
+   */
+  challenge(request: PlatformRequest, response: unknown): void {
+    if (!this.#bearer || !this.#platform) return;
+    this.#platform.exchange(request, response).setHeaders({ 'www-authenticate': 'Bearer' });
   }
 
   /** Starts checking every request of the app (Nest calls the module's `configure` per app). */

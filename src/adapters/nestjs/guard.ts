@@ -3,12 +3,15 @@ import {
   type CanActivate,
   createParamDecorator,
   type ExecutionContext,
+  Inject,
   Injectable,
+  Optional,
   UnauthorizedException,
 } from '@nestjs/common';
 import { configError } from '../../errors.js';
 import { unauthenticatedBody } from '../../http/answers.js';
 import type { SessionLimitContext } from '../../http/context.js';
+import { GATE, type NestGate } from './gate.js';
 import type { PlatformRequest } from './platforms.js';
 
 /**
@@ -70,7 +73,7 @@ export const CurrentSession: () => ParameterDecorator = createParamDecorator(
 /**
  * Lets a route run only for a request with a live session; anything else gets 401
  * `{"error":{"code":"UNAUTHENTICATED","message":"Sign in first."}}` as an `UnauthorizedException`,
- * which the app's exception filters may reshape. (A dead session never gets this far: the module
+ * which the app's exception filters may reshape; in bearer mode with `WWW-Authenticate: Bearer`. (A dead session never gets this far: the module
  * has answered it already, with its reason.)
  *
  * @example
@@ -87,9 +90,14 @@ export const CurrentSession: () => ParameterDecorator = createParamDecorator(
  */
 @Injectable()
 export class SessionGuard implements CanActivate {
+  // Optional, so that without the module the route says what is missing (sessionLimitOf).
+  constructor(@Optional() @Inject(GATE) private readonly gate?: NestGate) {}
+
   /** True with a live session; throws `UnauthorizedException` otherwise. */
   canActivate(context: ExecutionContext): boolean {
     if (sessionLimitOf(context).session) return true;
+    const http = context.switchToHttp();
+    this.gate?.challenge(http.getRequest<PlatformRequest>(), http.getResponse<unknown>());
     throw new UnauthorizedException(unauthenticatedBody());
   }
 }

@@ -135,6 +135,7 @@ function withGate(gate: Provider): DynamicModule {
     module: SessionLimitModule,
     global: true,
     providers: [gate, SessionGuard, SessionEvents],
-    exports: [SessionGuard, SessionEvents],
+    // The gate too: Nest makes a guard named in @UseGuards in the route's own module.
+    exports: [GATE, SessionGuard, SessionEvents],
   };
 }

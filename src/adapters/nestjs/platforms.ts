@@ -42,6 +42,8 @@ export interface NestExchange extends HttpExchange {
   readonly response: unknown;
   /** Sends an answer the HTTP layer decided on. */
   send(answer: HttpAnswer): void;
+  /** Sets headers on the response that something else (an exception filter) will send. */
+  setHeaders(headers: Readonly<Record<string, string>>): void;
   /** Where the session's event stream writes. */
   eventSink(): EventSink;
 }
@@ -59,6 +61,8 @@ abstract class PlatformExchange
 
   abstract send(answer: HttpAnswer): void;
 
+  abstract setHeaders(headers: Readonly<Record<string, string>>): void;
+
   abstract eventSink(): EventSink;
 }
 
@@ -69,9 +73,13 @@ class ExpressExchange extends PlatformExchange {
     this.response.append('Set-Cookie', value);
   }
 
+  setHeaders(headers: Readonly<Record<string, string>>): void {
+    this.response.set(headers);
+  }
+
   send(answer: HttpAnswer): void {
     this.response.status(answer.status);
-    if (answer.headers) this.response.set(answer.headers);
+    if (answer.headers) this.setHeaders(answer.headers);
     if (answer.location !== undefined) this.response.redirect(303, answer.location);
     else this.response.json(answer.json);
   }
@@ -89,9 +97,13 @@ class FastifyExchange extends PlatformExchange {
     this.response.header('set-cookie', value);
   }
 
+  setHeaders(headers: Readonly<Record<string, string>>): void {
+    this.response.headers(headers);
+  }
+
   send(answer: HttpAnswer): void {
     this.response.code(answer.status);
-    if (answer.headers) this.response.headers(answer.headers);
+    if (answer.headers) this.setHeaders(answer.headers);
     if (answer.location !== undefined) this.response.redirect(answer.location, 303);
     else this.response.send(answer.json);
   }
