@@ -370,6 +370,21 @@ describe.runIf(available)('RedisStore', () => {
       expect(forgotten).toBe(5);
       expect(await keysOf(prefix)).toEqual([]);
     });
+
+    it("prune forgets a tombstone the index's floor dropped while Redis still keeps it", async () => {
+      // The limiter's clock runs ahead of Redis's: alice's tombstone outlives its keepUntil.
+      const { limiter } = await setUp({ tombstoneTtl: '1h' });
+      const alice = await limiter.open({ userId: 'alice' });
+      if (!alice.ok) throw new Error('setup');
+      await limiter.revoke('alice', alice.session.id);
+      clock += 3 * 60 * MINUTE;
+      // An end two hours past alice's keepUntil moves the tombstone index's floor past her entry.
+      const bob = await limiter.open({ userId: 'bob' });
+      if (!bob.ok) throw new Error('setup');
+      await limiter.revoke('bob', bob.session.id);
+      expect(await limiter.prune()).toMatchObject({ forgotten: 1 });
+      expect(await limiter.validate(alice.token)).toEqual({ ok: false, code: 'SESSION_UNKNOWN' });
+    });
   });
 
   describe('store operations', () => {

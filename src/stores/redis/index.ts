@@ -30,6 +30,7 @@ import {
   FIND,
   FORGET,
   INDEX,
+  KEPT,
   LOAD_USER,
   RANGE,
   type Script,
@@ -534,13 +535,16 @@ export class RedisStore implements SessionStore {
    * Updates an index after the change it describes. Not atomic with it (the index lives in
    * another hash slot) and not awaited: later commands on the same connection see it, and a
    * failure leaves an entry missing or stale, which the sweep and the keys' own TTLs make up for.
-   * Tags the expiry index drops below its floor are put back at their next expiry after it.
+   * Tags the expiry index drops below its floor are put back at their next expiry after it, and
+   * tombstones the tombstone index drops that Redis still holds, at their keepUntil.
    */
   #index(key: string, change: IndexChange): void {
     if (change.add.length === 0 && change.remove.length === 0 && change.floor === undefined) return;
     const { floor } = change;
     const write = this.#run(INDEX, [key], indexArgs(change)).then(async (trimmed) => {
-      if (key === this.#keys.expiry && floor !== undefined) await this.#restore(trimmed, floor);
+      if (floor === undefined) return;
+      if (key === this.#keys.expiry) await this.#restore(trimmed, floor);
+      else await this.#keepTombstones(trimmed);
     });
     const settled = write.catch(() => undefined);
     this.#indexing.add(settled);
@@ -564,6 +568,27 @@ export class RedisStore implements SessionStore {
       back.ttl = Math.max(back.ttl, score - floor);
     }
     if (back.add.length > 0) await this.#run(INDEX, [this.#keys.expiry], indexArgs(back));
+  }
+
+  /**
+   * The floor takes a tombstone below it for one Redis has expired. Yet its TTL runs on Redis's
+   * clock from its end, counted from its `at`: with an app clock ahead of Redis's (a fake one),
+   * or a session ended long after it lapsed, Redis still holds it. Such a tombstone goes back in
+   * the index at its keepUntil, so prune forgets it, and the index lives at least as long.
+   */
+  async #keepTombstones(trimmed: unknown): Promise<void> {
+    const ids = strings(trimmed);
+    const kept = await Promise.all(
+      ids.map(async (id) => strings(await this.#run(KEPT, [this.#keys.tombstone(id)], []))),
+    );
+    const back: IndexChange = { add: [], remove: [], ttl: 1 };
+    ids.forEach((id, i) => {
+      const [keepUntil, ttl] = kept[i] ?? [];
+      if (keepUntil === undefined) return;
+      back.add.push([Number(keepUntil), id]);
+      back.ttl = Math.max(back.ttl, Number(ttl));
+    });
+    if (back.add.length > 0) await this.#run(INDEX, [this.#keys.tombstones], indexArgs(back));
   }
 
   /**

@@ -24,7 +24,9 @@ import { createHash } from 'node:crypto';
  *   over `lapsedTtl` before a put's time are trimmed (which bounds the set if nobody sweeps) and
  *   put back if their hash still holds sessions: due at the put's time if some lapsed before
  *   that floor, else at their earliest expiry after it.
- * - `Ptombstones` sorted set: tombstone ids by keepUntil.
+ * - `Ptombstones` sorted set: tombstone ids by keepUntil. Ids trimmed below a floor whose
+ *   tombstone Redis still holds (the app's clock ran ahead of Redis's) are put back, so prune
+ *   still forgets them.
  *
  * Upgrade: the earlier layout kept five fields per session (`r:<id>` the record's JSON, `h:<id>`,
  * `u:<id>`, `l:<id>`, `e:<id>`). A script that looks a session up and finds only those converts
@@ -295,8 +297,9 @@ const TRIM = 50;
  * dropped; '' for none), TTL the set keeps at least, 'LT' to only ever lower a score ('' to set
  * it), number of additions, then score/member pairs, then members to remove. Returns the members
  * dropped below the floor. The floor bounds the set even if nobody prunes (each call drops more
- * than it adds): it drops entries whose keys Redis has expired, or, in the expiry index, tags
- * whose earliest session lapsed that long ago, which the caller puts back at their next expiry.
+ * than it adds): it drops entries whose keys Redis has expired (the caller puts back any it still
+ * holds), or, in the expiry index, tags whose earliest session lapsed that long ago, which the
+ * caller puts back at their next expiry.
  */
 export const INDEX = script(
   'index',
@@ -391,6 +394,16 @@ return out
 export const RANGE = script(
   'range',
   `return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', ARGV[2], ARGV[3])`,
+);
+
+/** KEYS: tombstone. {keepUntil, PTTL} while it exists, else {}. */
+export const KEPT = script(
+  'kept',
+  `
+local keepUntil = redis.call('HGET', KEYS[1], 'k')
+if not keepUntil then return {} end
+return {keepUntil, redis.call('PTTL', KEYS[1])}
+`,
 );
 
 /**
