@@ -362,7 +362,7 @@ export class RedisStore implements SessionStore {
           if (records.length === 0) raised.push([tag, score]);
         }
         if (moves.add.length + moves.remove.length === 0) break;
-        await this.#run(INDEX, [this.#keys.expiry], indexArgs(moves));
+        await this.#writeIndex(this.#keys.expiry, moves);
         await this.#recheck(raised, now);
       }
       return found;
@@ -483,7 +483,7 @@ export class RedisStore implements SessionStore {
         lower.ttl = Math.max(lower.ttl, next - now + this.#lapsedTtl);
       }
     }
-    if (lower.add.length > 0) await this.#run(INDEX, [this.#keys.expiry], indexArgs(lower));
+    await this.#writeIndex(this.#keys.expiry, lower);
   }
 
   async #find(id: string): Promise<FoundRecord | null> {
@@ -539,7 +539,7 @@ export class RedisStore implements SessionStore {
    * tombstones the tombstone index drops that Redis still holds, at their keepUntil.
    */
   #index(key: string, change: IndexChange): void {
-    if (change.add.length === 0 && change.remove.length === 0 && change.floor === undefined) return;
+    if (isEmpty(change)) return;
     const { floor } = change;
     const write = this.#run(INDEX, [key], indexArgs(change)).then(async (trimmed) => {
       if (floor === undefined) return;
@@ -549,6 +549,11 @@ export class RedisStore implements SessionStore {
     const settled = write.catch(() => undefined);
     this.#indexing.add(settled);
     void settled.then(() => this.#indexing.delete(settled));
+  }
+
+  /** Writes an index change and waits for it; an empty one sends nothing. */
+  async #writeIndex(key: string, change: IndexChange): Promise<void> {
+    if (!isEmpty(change)) await this.#run(INDEX, [key], indexArgs(change));
   }
 
   /**
@@ -567,7 +572,7 @@ export class RedisStore implements SessionStore {
       back.add.push([score, tag]);
       back.ttl = Math.max(back.ttl, score - floor);
     }
-    if (back.add.length > 0) await this.#run(INDEX, [this.#keys.expiry], indexArgs(back));
+    await this.#writeIndex(this.#keys.expiry, back);
   }
 
   /**
@@ -588,7 +593,7 @@ export class RedisStore implements SessionStore {
       back.add.push([Number(keepUntil), id]);
       back.ttl = Math.max(back.ttl, Number(ttl));
     });
-    if (back.add.length > 0) await this.#run(INDEX, [this.#keys.tombstones], indexArgs(back));
+    await this.#writeIndex(this.#keys.tombstones, back);
   }
 
   /**
@@ -673,6 +678,11 @@ function checkOwned(id: string, owner: string, userId: string, tag: string, fiel
 
 function initialVersion(): string {
   return String(randomInt(1, MAX_INITIAL_VERSION));
+}
+
+/** Whether an index change would change nothing: nothing to add or remove, no floor to trim. */
+function isEmpty(change: IndexChange): boolean {
+  return change.add.length === 0 && change.remove.length === 0 && change.floor === undefined;
 }
 
 /** ARGV of the INDEX script for a change. */
